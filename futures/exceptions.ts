@@ -1,0 +1,333 @@
+/**
+ * The exception classes of the module, named as in CPython's
+ * `asyncio.exceptions`, each with its Python name as `name`.
+ *
+ * Python's `ValueError` maps to `RangeError`, its `TypeError` to `TypeError`,
+ * and its `RuntimeError` to the exported {@linkcode RuntimeError}.
+ *
+ * @module
+ */
+
+/**
+ * Python's `RuntimeError`: an operation that is not allowed in the current
+ * state (a nested `runForever()`, `getRunningLoop()` outside a loop, a closed
+ * loop, ...). The messages keep asyncio's wording so they can be searched.
+ *
+ * @example Catching a nested run
+ * ```ts
+ * import { getRunningLoop, RuntimeError } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => getRunningLoop(), RuntimeError);
+ * ```
+ */
+export class RuntimeError extends Error {
+  /** Creates the error with a message and optional cause. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "RuntimeError";
+  }
+}
+
+/**
+ * Python's `NotImplementedError`: the operation exists in the API but this
+ * loop cannot provide it. The message names the loop that can.
+ *
+ * @example
+ * ```ts
+ * import { NotImplementedError } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new NotImplementedError("addReader() needs SelectorEventLoop");
+ * assert.equal(err.name, "NotImplementedError");
+ * ```
+ */
+export class NotImplementedError extends Error {
+  /** Creates the error with a message and optional cause. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "NotImplementedError";
+  }
+}
+
+/**
+ * The operation was cancelled: thrown into a task at the point where it is
+ * suspended when `task.cancel()` is called, and by `future.result()` on a
+ * cancelled future.
+ *
+ * Unlike Python's `CancelledError`, which derives from `BaseException`, this
+ * class extends `Error` (JavaScript has no other root). Code that catches
+ * every error should rethrow a `CancelledError` it did not cause.
+ *
+ * @example Cancelling a sleeping task
+ * ```ts
+ * import { CancelledError, run, sleep, createTask } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * await run(async () => {
+ *   const task = createTask(() => sleep(3600));
+ *   await sleep(0);
+ *   task.cancel("enough");
+ *   await assert.rejects(async () => await task, CancelledError);
+ *   assert.ok(task.cancelled());
+ * });
+ * ```
+ */
+export class CancelledError extends Error {
+  /** Creates the error; `message` is the one given to `cancel(msg)`. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "CancelledError";
+  }
+}
+
+/**
+ * An operation exceeded its deadline (`waitFor`, `timeout`, ...).
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new TimeoutError().name, "TimeoutError");
+ * ```
+ */
+export class TimeoutError extends Error {
+  /** Creates the error with a message and optional cause. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TimeoutError";
+  }
+}
+
+/**
+ * The operation is not allowed in the object's current state: setting the
+ * result of a future that is already done, asking a pending future for its
+ * result.
+ *
+ * @example
+ * ```ts
+ * import { Future, InvalidStateError, newEventLoop } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const fut = loop.createFuture<number>();
+ * assert.throws(() => fut.result(), InvalidStateError);
+ * loop.close();
+ * ```
+ */
+export class InvalidStateError extends Error {
+  /** Creates the error with a message and optional cause. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "InvalidStateError";
+  }
+}
+
+/**
+ * `loop.sockSendfile()` cannot use the native sendfile path for this
+ * socket or file, and the fallback was disabled.
+ *
+ * @example
+ * ```ts
+ * import { SendfileNotAvailableError, RuntimeError } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(new SendfileNotAvailableError() instanceof RuntimeError);
+ * ```
+ */
+export class SendfileNotAvailableError extends RuntimeError {
+  /** Creates the error with a message and optional cause. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SendfileNotAvailableError";
+  }
+}
+
+/**
+ * A read reached EOF before the expected number of bytes (or the separator)
+ * arrived. `partial` holds the bytes read before EOF; `expected` is the
+ * number of bytes asked for, or `null` when reading up to a separator.
+ *
+ * @example
+ * ```ts
+ * import { IncompleteReadError } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new IncompleteReadError(new Uint8Array([1, 2]), 5);
+ * assert.equal(err.message, "2 bytes read on a total of 5 expected bytes");
+ * ```
+ */
+export class IncompleteReadError extends Error {
+  /** The bytes that were read before EOF. */
+  readonly partial: Uint8Array;
+  /** The number of bytes that were expected, or `null` (undefined size). */
+  readonly expected: number | null;
+  /**
+   * Creates the error.
+   *
+   * @param partial The bytes read before EOF.
+   * @param expected The total expected, or `null` when it is not known.
+   */
+  constructor(partial: Uint8Array, expected: number | null) {
+    const r = expected === null ? "undefined" : String(expected);
+    super(`${partial.length} bytes read on a total of ${r} expected bytes`);
+    this.name = "IncompleteReadError";
+    this.partial = partial;
+    this.expected = expected;
+  }
+}
+
+/**
+ * The buffer limit was reached while looking for a separator. `consumed` is
+ * the number of bytes to be consumed (the separator was found past the
+ * limit, or not at all).
+ *
+ * @example
+ * ```ts
+ * import { LimitOverrunError } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new LimitOverrunError("Separator is not found, and chunk exceed the limit", 10);
+ * assert.equal(err.consumed, 10);
+ * ```
+ */
+export class LimitOverrunError extends Error {
+  /** The number of bytes to be consumed. */
+  readonly consumed: number;
+  /**
+   * Creates the error.
+   *
+   * @param message What happened.
+   * @param consumed The number of bytes to be consumed.
+   */
+  constructor(message: string, consumed: number) {
+    super(message);
+    this.name = "LimitOverrunError";
+    this.consumed = consumed;
+  }
+}
+
+/**
+ * `queue.getNowait()` on an empty queue.
+ *
+ * @example
+ * ```ts
+ * import { QueueEmpty } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new QueueEmpty().name, "QueueEmpty");
+ * ```
+ */
+export class QueueEmpty extends Error {
+  /** Creates the error with a message and optional cause. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "QueueEmpty";
+  }
+}
+
+/**
+ * `queue.putNowait()` on a full queue.
+ *
+ * @example
+ * ```ts
+ * import { QueueFull } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new QueueFull().name, "QueueFull");
+ * ```
+ */
+export class QueueFull extends Error {
+  /** Creates the error with a message and optional cause. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "QueueFull";
+  }
+}
+
+/**
+ * A put or get on a queue that was shut down (CPython 3.13).
+ *
+ * @example
+ * ```ts
+ * import { QueueShutDown } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new QueueShutDown().name, "QueueShutDown");
+ * ```
+ */
+export class QueueShutDown extends Error {
+  /** Creates the error with a message and optional cause. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "QueueShutDown";
+  }
+}
+
+/**
+ * A `Barrier` was reset or aborted while tasks waited on it, or a task
+ * waits on a broken barrier.
+ *
+ * @example
+ * ```ts
+ * import { BrokenBarrierError, RuntimeError } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(new BrokenBarrierError() instanceof RuntimeError);
+ * ```
+ */
+export class BrokenBarrierError extends RuntimeError {
+  /** Creates the error with a message and optional cause. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BrokenBarrierError";
+  }
+}
+
+/**
+ * Several errors raised together, as Python's `ExceptionGroup`: `TaskGroup`
+ * raises it with the errors of its failed tasks. `exceptions` is the same
+ * array as `errors`.
+ *
+ * @example
+ * ```ts
+ * import { ExceptionGroup } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const eg = new ExceptionGroup("unhandled errors in a TaskGroup", [new TypeError("a")]);
+ * assert.ok(eg instanceof AggregateError);
+ * assert.equal(eg.exceptions, eg.errors);
+ * assert.equal(eg.message, "unhandled errors in a TaskGroup (1 sub-exception)");
+ * ```
+ */
+export class ExceptionGroup extends AggregateError {
+  /** The message given to the constructor, without the count suffix. */
+  readonly rawMessage: string;
+  /**
+   * Creates the group.
+   *
+   * @param message What the errors have in common.
+   * @param exceptions The errors, at least one.
+   * @throws {RangeError} If `exceptions` is empty or not an array.
+   */
+  constructor(message: string, exceptions: readonly unknown[]) {
+    if (!Array.isArray(exceptions) || exceptions.length === 0) {
+      throw new RangeError(
+        "Cannot create ExceptionGroup as 'exceptions' must be a non-empty array",
+      );
+    }
+    const n = exceptions.length;
+    super(
+      exceptions,
+      `${message} (${n} sub-exception${n === 1 ? "" : "s"})`,
+    );
+    this.name = "ExceptionGroup";
+    this.rawMessage = message;
+  }
+
+  /** The errors of the group (the same array as `errors`). */
+  get exceptions(): unknown[] {
+    return this.errors;
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * The contracts of the event loop: `AbstractEventLoop`, whose methods all
+ * throw `NotImplementedError` until a concrete loop provides them (as in
+ * CPython's `asyncio.events`), and the types the loop API speaks in.
+ *
+ * @module
+ */
+import { NotImplementedError } from "../futures/exceptions.ts";
+import type { Future } from "../futures/future.ts";
+import type { Task } from "../futures/task.ts";
+import type { AwaitableLike, CoroutineLike } from "../futures/types.ts";
+import type { Handle, TimerHandle } from "./handle.ts";
+
+/**
+ * A context to run callbacks in, Python's `contextvars.Context` in spirit:
+ * anything with a `run(fn, ...args)` method. `AsyncLocalStorage.snapshot()`
+ * from `node:async_hooks` wrapped as `{ run: snapshot }` is one.
+ */
+export interface Context {
+  /** Calls `fn(...args)` inside this context and returns its result. */
+  // deno-lint-ignore no-explicit-any
+  run<R>(fn: (...args: any[]) => R, ...args: any[]): R;
+}
+
+/**
+ * What the loop's exception handler receives, as in
+ * `loop.call_exception_handler(context)`: a `message`, and where known the
+ * `exception`, `future`, `task`, `handle`, `protocol`, `transport`,
+ * `socket`, `sourceTraceback` (where the object was created, in debug mode)
+ * and other keys.
+ */
+export interface ExceptionContext {
+  /** What happened. */
+  message: string;
+  /** The error, if there is one. */
+  exception?: unknown;
+  /** The future concerned. */
+  future?: Future<unknown>;
+  /** The task concerned. */
+  task?: Task<unknown>;
+  /** The handle whose callback failed. */
+  handle?: Handle;
+  /** The protocol concerned. */
+  protocol?: unknown;
+  /** The transport concerned. */
+  transport?: unknown;
+  /** The socket concerned. */
+  socket?: unknown;
+  /** Where the object concerned was created (debug mode). */
+  sourceTraceback?: string;
+  /** Other keys. */
+  [key: string]: unknown;
+}
+
+/** A loop's exception handler: `(loop, context) => void`. */
+export type ExceptionHandler = (
+  loop: AbstractEventLoop,
+  context: ExceptionContext,
+) => void;
+
+/** Options of `loop.createTask()`. */
+export interface CreateTaskOptions {
+  /** The task's name (default `Task-N`). */
+  name?: string | null;
+  /** A context to run the task's steps in. */
+  context?: Context | null;
+  /**
+   * Run the first step at once, inside `createTask()`, as CPython 3.12's
+   * `eager_start` (only while the loop is running).
+   */
+  eagerStart?: boolean;
+}
+
+/**
+ * A task factory, as set by `loop.setTaskFactory()`: it must return a Task
+ * (or a subclass) that runs `coro` on `loop`.
+ */
+export type TaskFactory = <T>(
+  loop: AbstractEventLoop,
+  coro: CoroutineLike<T>,
+  options: CreateTaskOptions,
+) => Task<T>;
+
+function notImplemented(what: string): never {
+  throw new NotImplementedError(
+    `${what} is not implemented by this event loop`,
+  );
+}
+
+/**
+ * The abstract event loop: every method throws `NotImplementedError` until
+ * a concrete loop provides it. `newEventLoop()` returns the concrete loop of
+ * the current policy; `BaseEventLoop` is the scheduler the concrete loops
+ * share.
+ *
+ * All times are in seconds. Methods that complete later return Promises
+ * (JavaScript cannot block); they report failure by rejecting.
+ *
+ * @example Checking that an object is an event loop
+ * ```ts
+ * import { AbstractEventLoop, newEventLoop } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * assert.ok(loop instanceof AbstractEventLoop);
+ * loop.close();
+ * ```
+ */
+export abstract class AbstractEventLoop {
+  /**
+   * Callbacks slower than this many seconds are logged in debug mode
+   * (default 0.1).
+   */
+  slowCallbackDuration = 0.1;
+
+  // ---- running and stopping ----
+
+  /** Runs until `stop()` is called; the Promise settles when it stops. */
+  runForever(): Promise<void> {
+    return notImplemented("runForever()");
+  }
+
+  /**
+   * Runs until `future` is done and settles with its result or error. A
+   * generator object or an async function becomes a Task first.
+   */
+  runUntilComplete<T>(
+    _future: AwaitableLike<T> | CoroutineLike<T>,
+  ): Promise<T> {
+    return notImplemented("runUntilComplete()");
+  }
+
+  /** Stops the loop after the current iteration. */
+  stop(): void {
+    notImplemented("stop()");
+  }
+
+  /** Whether the loop is running. */
+  isRunning(): boolean {
+    return notImplemented("isRunning()");
+  }
+
+  /** Whether the loop was closed. */
+  isClosed(): boolean {
+    return notImplemented("isClosed()");
+  }
+
+  /** Closes the loop: drops what is scheduled; it cannot run again. */
+  close(): void {
+    notImplemented("close()");
+  }
+
+  /** Closes the async generators the loop knows of. */
+  shutdownAsyncgens(): Promise<void> {
+    return notImplemented("shutdownAsyncgens()");
+  }
+
+  /** Shuts down the default executor and waits for it (up to `timeout`). */
+  shutdownDefaultExecutor(_timeout?: number | null): Promise<void> {
+    return notImplemented("shutdownDefaultExecutor()");
+  }
+
+  // ---- callbacks and time ----
+
+  /** Schedules `callback(...args)` for the next iteration (FIFO). */
+  callSoon<A extends unknown[]>(
+    _callback: (...args: A) => unknown,
+    ..._args: A
+  ): Handle {
+    return notImplemented("callSoon()");
+  }
+
+  /** Schedules `callback(...args)` from a host callback of this realm. */
+  callSoonThreadsafe<A extends unknown[]>(
+    _callback: (...args: A) => unknown,
+    ..._args: A
+  ): Handle {
+    return notImplemented("callSoonThreadsafe()");
+  }
+
+  /** Schedules `callback(...args)` to run after `delay` seconds. */
+  callLater<A extends unknown[]>(
+    _delay: number,
+    _callback: (...args: A) => unknown,
+    ..._args: A
+  ): TimerHandle {
+    return notImplemented("callLater()");
+  }
+
+  /** Schedules `callback(...args)` to run at the loop time `when`. */
+  callAt<A extends unknown[]>(
+    _when: number,
+    _callback: (...args: A) => unknown,
+    ..._args: A
+  ): TimerHandle {
+    return notImplemented("callAt()");
+  }
+
+  /** The loop's monotonic clock, in seconds. */
+  time(): number {
+    return notImplemented("time()");
+  }
+
+  // ---- futures and tasks ----
+
+  /** Creates a Future attached to this loop. */
+  createFuture<T>(): Future<T> {
+    return notImplemented("createFuture()");
+  }
+
+  /** Wraps a coroutine into a Task scheduled on this loop. */
+  createTask<T>(
+    _coro: CoroutineLike<T>,
+    _options?: CreateTaskOptions,
+  ): Task<T> {
+    return notImplemented("createTask()");
+  }
+
+  /** Sets the factory `createTask()` uses; `null` restores the default. */
+  setTaskFactory(_factory: TaskFactory | null): void {
+    notImplemented("setTaskFactory()");
+  }
+
+  /** The task factory, or `null` for the default. */
+  getTaskFactory(): TaskFactory | null {
+    return notImplemented("getTaskFactory()");
+  }
+
+  // ---- errors and debugging ----
+
+  /** Sets the exception handler; `null` restores the default. */
+  setExceptionHandler(_handler: ExceptionHandler | null): void {
+    notImplemented("setExceptionHandler()");
+  }
+
+  /** The exception handler, or `null` for the default. */
+  getExceptionHandler(): ExceptionHandler | null {
+    return notImplemented("getExceptionHandler()");
+  }
+
+  /** Logs `context` the default way (to `console.error`). */
+  defaultExceptionHandler(_context: ExceptionContext): void {
+    notImplemented("defaultExceptionHandler()");
+  }
+
+  /** Calls the exception handler with `context`. */
+  callExceptionHandler(_context: ExceptionContext): void {
+    notImplemented("callExceptionHandler()");
+  }
+
+  /** Whether debug mode is on. */
+  getDebug(): boolean {
+    return notImplemented("getDebug()");
+  }
+
+  /** Turns debug mode on or off. */
+  setDebug(_enabled: boolean): void {
+    notImplemented("setDebug()");
+  }
+
+  // ---- I/O readiness callbacks on file descriptors ----
+
+  /** Calls `callback(...args)` whenever `fd` is readable. */
+  addReader<A extends unknown[]>(
+    _fd: number,
+    _callback: (...args: A) => unknown,
+    ..._args: A
+  ): void {
+    notImplemented("addReader()");
+  }
+
+  /** Stops watching `fd` for reading; true if it was watched. */
+  removeReader(_fd: number): boolean {
+    return notImplemented("removeReader()");
+  }
+
+  /** Calls `callback(...args)` whenever `fd` is writable. */
+  addWriter<A extends unknown[]>(
+    _fd: number,
+    _callback: (...args: A) => unknown,
+    ..._args: A
+  ): void {
+    notImplemented("addWriter()");
+  }
+
+  /** Stops watching `fd` for writing; true if it was watched. */
+  removeWriter(_fd: number): boolean {
+    return notImplemented("removeWriter()");
+  }
+}
