@@ -1,0 +1,104 @@
+/**
+ * asyncio for Deno: Python's asyncio (PEP 3156 and today's CPython
+ * `asyncio`) as a TypeScript module. An event loop you can see and
+ * control, Futures and Tasks with real cancellation, timeouts and task
+ * groups, transports and protocols, streams, servers, subprocesses and
+ * worker pools, behind the API asyncio users know. Names are camelCase
+ * (`call_soon` is `callSoon`), times are in seconds, and coroutines are async
+ * functions or `function*` generators using `yield*`.
+ *
+ * ```ts
+ * import * as asyncio from "@asyncio/asyncio";
+ *
+ * await asyncio.run(async () => {
+ *   const task = asyncio.createTask(() => asyncio.sleep(0.01, "world"));
+ *   console.log("hello", await task);
+ * });
+ * ```
+ *
+ * @module
+ */
+
+// ---- Exceptions ----
+export {
+  BrokenBarrierError,
+  CancelledError,
+  ExceptionGroup,
+  IncompleteReadError,
+  InvalidStateError,
+  LimitOverrunError,
+  NotImplementedError,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  RuntimeError,
+  SendfileNotAvailableError,
+  TimeoutError,
+} from "./futures/exceptions.ts";
+
+// ---- Coroutines ----
+export type {
+  Awaitable,
+  AwaitableLike,
+  Coroutine,
+  CoroutineLike,
+} from "./futures/types.ts";
+
+// ---- Event loop ----
+export {
+  AbstractEventLoop,
+  type Context,
+  type CreateTaskOptions,
+  type ExceptionContext,
+  type ExceptionHandler,
+  type TaskFactory,
+} from "./loop/events.ts";
+export { Handle, TimerHandle } from "./loop/handle.ts";
+export {
+  BaseEventLoop,
+  type ShutdownableExecutor,
+} from "./loop/base_event_loop.ts";
+export { DenoEventLoop } from "./loop/deno_event_loop.ts";
+export {
+  AbstractEventLoopPolicy,
+  BaseDefaultEventLoopPolicy,
+  DefaultEventLoopPolicy,
+  getEventLoop,
+  getEventLoopPolicy,
+  getRunningLoop,
+  newEventLoop,
+  setEventLoop,
+  setEventLoopPolicy,
+} from "./loop/policy.ts";
+export {
+  run,
+  Runner,
+  type RunnerOptions,
+  type RunnerRunOptions,
+} from "./loop/runner.ts";
+export { TestLoop, type TestLoopOptions } from "./loop/test_loop.ts";
+
+// ---- Futures and tasks ----
+export {
+  type DoneCallback,
+  type DoneCallbackOptions,
+  Future,
+  type FutureOptions,
+  isFuture,
+  wrapFuture,
+  type WrapFutureOptions,
+} from "./futures/future.ts";
+export {
+  allTasks,
+  createEagerTaskFactory,
+  createTask,
+  currentTask,
+  eagerTaskFactory,
+  Task,
+  type TaskOptions,
+} from "./futures/task.ts";
+export {
+  ensureFuture,
+  type EnsureFutureOptions,
+} from "./futures/ensure_future.ts";
+export { sleep } from "./futures/sleep.ts";
