@@ -80,6 +80,12 @@ export interface TaskOptions extends CreateTaskOptions {
   loop?: AbstractEventLoop | null;
 }
 
+/** @internal Options key: run as an inline coroutine of this task. */
+const INLINE_OWNER: unique symbol = Symbol("inlineOwner");
+interface InlineOptions extends TaskOptions {
+  [INLINE_OWNER]?: Task<unknown>;
+}
+
 const futureCancel = Future.prototype.cancel;
 const futureSetResult = Future.prototype.setResult;
 const futureSetException = Future.prototype.setException;
@@ -146,6 +152,11 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */ _abort: AbortController | null = null;
   /** @internal The callback the loop calls for every step. */
   _wake: (arg: unknown) => void;
+  /**
+   * @internal The task `currentTask()` reports while this one steps: itself,
+   * or for an inline coroutine (`await coro()`), the task that awaits it.
+   */
+  _owner: Task<unknown>;
 
   /**
    * Creates a task and schedules its first step. `loop.createTask()` and
@@ -170,9 +181,17 @@ export class Task<T = unknown> extends Future<T> {
     }
     this._origin = coro;
     const name = options?.name;
-    this._name = name == null ? `Task-${++taskCounter}` : String(name);
     this._context = options?.context ?? null;
     this._wake = (arg) => this.#wake(arg);
+    const owner = (options as InlineOptions | undefined)?.[INLINE_OWNER];
+    if (owner !== undefined) {
+      this._name = owner._name;
+      this._owner = owner;
+      this.#wake(undefined);
+      return;
+    }
+    this._owner = this as Task<unknown>;
+    this._name = name == null ? `Task-${++taskCounter}` : String(name);
     if (options?.eagerStart && loop.isRunning()) {
       loop._tasks.add(this as Task<unknown>);
       this.#wake(undefined);
@@ -368,7 +387,7 @@ export class Task<T = unknown> extends Future<T> {
     }
     const loop = this._loop;
     const prev = loop._currentTask;
-    loop._currentTask = this as Task<unknown>;
+    loop._currentTask = this._owner;
     let ret: unknown;
     try {
       ret = fn instanceof GeneratorFunction ? fn() : taskStorage.run(
@@ -425,7 +444,7 @@ export class Task<T = unknown> extends Future<T> {
     this._futWaiter = null;
     const loop = this._loop;
     const prev = loop._currentTask;
-    loop._currentTask = this as Task<unknown>;
+    loop._currentTask = this._owner;
     try {
       this.#runGenerator(hasExc, exc);
     } finally {
@@ -523,7 +542,7 @@ export class Task<T = unknown> extends Future<T> {
     }
     const loop = this._loop;
     const prev = loop._currentTask;
-    loop._currentTask = this as Task<unknown>;
+    loop._currentTask = this._owner;
     try {
       record.complete(failed, value);
     } finally {
@@ -680,4 +699,19 @@ export function createEagerTaskFactory(
     options: CreateTaskOptions,
   ): Task<T> =>
     new taskConstructor(coro, { ...options, loop, eagerStart: true });
+}
+
+/**
+ * @internal Runs `coro` inline in `owner` (the task that awaits it), as
+ * `await coro()` runs a coroutine inside the calling task in asyncio: the
+ * first step runs now, `currentTask()` is `owner` throughout, and the
+ * result is a Future-like that `owner` awaits (so `owner.cancel()` reaches
+ * the future the coroutine waits on). It is not listed by `allTasks()`.
+ */
+export function _runInline<T>(
+  coro: Coroutine<T>,
+  loop: AbstractEventLoop,
+  owner: Task<unknown>,
+): Task<T> {
+  return new Task(coro, { loop, [INLINE_OWNER]: owner } as InlineOptions);
 }
