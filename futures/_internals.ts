@@ -7,6 +7,7 @@
 import type { AbstractEventLoop, Context } from "../loop/events.ts";
 import type { Handle } from "../loop/handle.ts";
 import type { Task } from "./task.ts";
+import type { TaskList } from "./_task_list.ts";
 
 /** A loop as futures and tasks see it. */
 export interface LoopInternals extends AbstractEventLoop {
@@ -17,11 +18,19 @@ export interface LoopInternals extends AbstractEventLoop {
   /** The task whose step is running, or `null`. */
   _currentTask: Task<unknown> | null;
   /** Every pending task of the loop (strong references). */
-  _tasks: Set<Task<unknown>>;
-  /** `callSoon` without the argument spread: `callback(arg)`. */
+  _tasks: TaskList<Task<unknown>>;
+  /** Queues a task (its own ready-queue item) for the next iteration. */
+  _schedule(item: { _cancelled: boolean; _run(): void }): void;
+  /** Throws RuntimeError if the loop is closed. */
+  _checkClosed(): void;
+  /**
+   * `callSoon` for the loop's own one-argument calls: `callback.call(target,
+   * arg)`, with no arguments array.
+   */
   _callSoon1(
     callback: (arg: never) => unknown,
     arg: unknown,
     context: Context | null,
+    target: unknown,
   ): Handle;
 }

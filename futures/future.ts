@@ -18,12 +18,19 @@ import type { LoopInternals } from "./_internals.ts";
 import { taskStorage } from "./_task_storage.ts";
 import type { Awaitable } from "./types.ts";
 
-/** The states of a future (asyncio's `_state`). */
+/** The states of a future (asyncio's `_state`): pending. */
 export const PENDING = 0;
 /** The future was cancelled. */
 export const CANCELLED = 1;
-/** The future has a result or an exception. */
+/** The future has a result. */
 export const FINISHED = 2;
+/** The future has an exception. */
+export const FAILED = 3;
+
+/** `_flags`: the exception is not retrieved yet (report it at GC). */
+const LOG_TRACEBACK = 1;
+/** `_flags`: yielded by `yield*` (asyncio's `_asyncio_future_blocking`). */
+const BLOCKING = 2;
 
 /**
  * Marks futures across copies of this module (as CPython duck-types on
@@ -94,6 +101,27 @@ const unretrieved = new FinalizationRegistry<Unretrieved>((held) => {
 // deno-lint-ignore no-explicit-any
 type AnyFn = (...args: any[]) => any;
 
+// A module-level Promise executor: `new Promise(takeResolvers)` hands out
+// the resolving functions without allocating a closure per promise.
+let tookResolve: ((value: unknown) => void) | null = null;
+let tookReject: ((reason: unknown) => void) | null = null;
+function takeResolvers(
+  resolve: (value: unknown) => void,
+  reject: (reason: unknown) => void,
+): void {
+  tookResolve = resolve;
+  tookReject = reject;
+}
+
+/**
+ * A waiter that is not a function: a task. When the future is done the
+ * loop wakes the task itself (`_wakeWith`), with no handle allocated.
+ */
+export interface StepTarget {
+  /** @internal Schedules the target's next step, woken by `fut`. */
+  _wakeWith(fut: Future<unknown>): void;
+}
+
 /**
  * One `then(onFulfilled, onRejected)` registration: delivers the future's
  * outcome to the callbacks and settles the Promise `then()` returned.
@@ -116,10 +144,11 @@ export class ThenRecord {
 
   /** The Promise that `then()` returns. */
   promise(): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+    const p = new Promise(takeResolvers);
+    this.resolve = tookResolve as (value: unknown) => void;
+    this.reject = tookReject as (reason: unknown) => void;
+    tookResolve = tookReject = null;
+    return p;
   }
 
   /** Delivers a value (`failed` false) or an error (`failed` true). */
@@ -141,11 +170,11 @@ export class ThenRecord {
   completeFrom(fut: Future<unknown>): void {
     if (fut._state === CANCELLED) {
       this.complete(true, fut._makeCancelledError());
-    } else if (fut._hasException) {
+    } else if (fut._state === FAILED) {
       fut._markRetrieved();
-      this.complete(true, fut._exception);
+      this.complete(true, fut._value);
     } else {
-      this.complete(false, fut._result);
+      this.complete(false, fut._value);
     }
   }
 }
@@ -157,6 +186,9 @@ function thenCallback(record: ThenRecord): DoneCallback {
     (fut._loop as LoopInternals)._yieldMicrotask = true;
   };
 }
+
+/** Debug-mode creation stacks, kept aside so futures stay small. */
+const sourceTracebacks = new WeakMap<object, string | null>();
 
 class FutureIterator<T> implements Iterator<unknown, T, unknown> {
   readonly #fut: Future<T>;
@@ -214,18 +246,19 @@ class FutureIterator<T> implements Iterator<unknown, T, unknown> {
  * ```
  */
 export class Future<T = unknown> implements Awaitable<T> {
-  /** @internal */ _state: number = PENDING;
-  /** @internal */ _result: T | undefined = undefined;
-  /** @internal */ _exception: unknown = undefined;
-  /** @internal */ _hasException = false;
+  // Few fields on purpose: every field costs 8 bytes per future here.
+  /** @internal PENDING, CANCELLED, FINISHED or FAILED. */
+  _state: number = PENDING;
+  /** @internal LOG_TRACEBACK | BLOCKING. */
+  _flags = 0;
+  /**
+   * @internal The result (FINISHED), the exception (FAILED), or for a
+   * cancelled future the cancel message or the CancelledError to raise.
+   */
+  _value: unknown = undefined;
   /** @internal */ _loop: LoopInternals;
-  /** @internal */ _callbacks: unknown[] | null = null;
-  /** @internal */ _cancelMessage: string | undefined = undefined;
-  /** @internal */ _cancelledExc: CancelledError | null = null;
-  /** @internal */ _logTraceback = false;
-  /** @internal */ _sourceTraceback: string | null = null;
-  /** @internal */ _blocking = false;
-  /** @internal */ _iterator: FutureIterator<T> | null = null;
+  /** @internal Done callbacks as `[fn, context]` pairs, or null. */
+  _callbacks: unknown[] | null = null;
 
   /**
    * Creates a pending future on `options.loop`, or on the current loop
@@ -234,7 +267,26 @@ export class Future<T = unknown> implements Awaitable<T> {
   constructor(options?: FutureOptions) {
     const loop = options?.loop ?? _getEventLoop();
     this._loop = loop as LoopInternals;
-    if (this._loop._debug) this._sourceTraceback = captureStack(2);
+    if (this._loop._debug) sourceTracebacks.set(this, captureStack(2));
+  }
+
+  /** @internal Where the future was created (debug mode), or `null`. */
+  get _sourceTraceback(): string | null {
+    return sourceTracebacks.get(this) ?? null;
+  }
+
+  /** @internal Whether the future failed with an exception. */
+  get _hasException(): boolean {
+    return this._state === FAILED;
+  }
+
+  /** @internal Whether the future was yielded by `yield*` (not yet seen). */
+  get _blocking(): boolean {
+    return (this._flags & BLOCKING) !== 0;
+  }
+  set _blocking(value: boolean) {
+    if (value) this._flags |= BLOCKING;
+    else this._flags &= ~BLOCKING;
   }
 
   /** The loop the future is bound to. */
@@ -264,11 +316,11 @@ export class Future<T = unknown> implements Awaitable<T> {
       throw new InvalidStateError("Result is not set.");
     }
     if (this._state === CANCELLED) throw this._makeCancelledError();
-    if (this._hasException) {
+    if (this._state === FAILED) {
       this._markRetrieved();
-      throw this._exception;
+      throw this._value;
     }
-    return this._result as T;
+    return this._value as T;
   }
 
   /**
@@ -282,9 +334,9 @@ export class Future<T = unknown> implements Awaitable<T> {
       throw new InvalidStateError("Exception is not set.");
     }
     if (this._state === CANCELLED) throw this._makeCancelledError();
-    if (!this._hasException) return null;
+    if (this._state !== FAILED) return null;
     this._markRetrieved();
-    return this._exception;
+    return this._value;
   }
 
   /**
@@ -296,7 +348,7 @@ export class Future<T = unknown> implements Awaitable<T> {
     if (this._state !== PENDING) {
       throw new InvalidStateError(`${stateName(this._state)}: ${this}`);
     }
-    this._result = result;
+    this._value = result;
     this._state = FINISHED;
     this._scheduleCallbacks();
   }
@@ -310,11 +362,10 @@ export class Future<T = unknown> implements Awaitable<T> {
     if (this._state !== PENDING) {
       throw new InvalidStateError(`${stateName(this._state)}: ${this}`);
     }
-    this._exception = exception;
-    this._hasException = true;
-    this._state = FINISHED;
+    this._value = exception;
+    this._state = FAILED;
     this._scheduleCallbacks();
-    this._logTraceback = true;
+    this._flags |= LOG_TRACEBACK;
     unretrieved.register(this, {
       loop: this._loop,
       message: `${this.constructor.name} exception was never retrieved`,
@@ -334,7 +385,7 @@ export class Future<T = unknown> implements Awaitable<T> {
     this._markRetrieved();
     if (this._state !== PENDING) return false;
     this._state = CANCELLED;
-    this._cancelMessage = msg ?? undefined;
+    this._value = msg ?? undefined;
     this._scheduleCallbacks();
     return true;
   }
@@ -353,11 +404,25 @@ export class Future<T = unknown> implements Awaitable<T> {
     }
     const context = options?.context ?? null;
     if (this._state !== PENDING) {
-      this._loop._callSoon1(fn as never, this, context);
+      this._loop._callSoon1(fn as never, this, context, undefined);
     } else if (this._callbacks === null) {
       this._callbacks = [fn, context];
     } else {
       this._callbacks.push(fn, context);
+    }
+  }
+
+  /**
+   * @internal Wakes `target` (a task) with this future when it is done: the
+   * done callback of a task waiting on it, without a closure.
+   */
+  _addStepTarget(target: StepTarget): void {
+    if (this._state !== PENDING) {
+      target._wakeWith(this as Future<unknown>);
+    } else if (this._callbacks === null) {
+      this._callbacks = [target, null];
+    } else {
+      this._callbacks.push(target, null);
     }
   }
 
@@ -388,11 +453,11 @@ export class Future<T = unknown> implements Awaitable<T> {
       let settled: Promise<T>;
       if (this._state === CANCELLED) {
         settled = Promise.reject(this._makeCancelledError());
-      } else if (this._hasException) {
+      } else if (this._state === FAILED) {
         this._markRetrieved();
-        settled = Promise.reject(this._exception);
+        settled = Promise.reject(this._value);
       } else {
-        settled = Promise.resolve(this._result as T);
+        settled = Promise.resolve(this._value as T);
       }
       return settled.then(onFulfilled, onRejected);
     }
@@ -432,7 +497,7 @@ export class Future<T = unknown> implements Awaitable<T> {
 
   /** Lets a generator coroutine wait with `yield* fut`. */
   [Symbol.iterator](): Iterator<unknown, T, unknown> {
-    return (this._iterator ??= new FutureIterator(this));
+    return new FutureIterator(this);
   }
 
   /** A description such as `<Future pending>` or `<Future finished result=1>`. */
@@ -444,26 +509,23 @@ export class Future<T = unknown> implements Awaitable<T> {
   _reprInfo(): string[] {
     if (this._state === PENDING) return ["pending"];
     if (this._state === CANCELLED) return ["cancelled"];
-    if (this._hasException) {
-      return ["finished", `exception=${describeError(this._exception)}`];
+    if (this._state === FAILED) {
+      return ["finished", `exception=${describeError(this._value)}`];
     }
-    return ["finished", `result=${describe(this._result)}`];
+    return ["finished", `result=${describe(this._value)}`];
   }
 
   /** @internal The CancelledError to raise for a cancelled future. */
   _makeCancelledError(): CancelledError {
-    if (this._cancelledExc !== null) {
-      const exc = this._cancelledExc;
-      this._cancelledExc = null;
-      return exc;
-    }
-    return new CancelledError(this._cancelMessage);
+    const v = this._value;
+    if (v instanceof CancelledError) return v;
+    return new CancelledError(v as string | undefined);
   }
 
   /** @internal The exception was looked at: do not report it at GC. */
   _markRetrieved(): void {
-    if (this._logTraceback) {
-      this._logTraceback = false;
+    if ((this._flags & LOG_TRACEBACK) !== 0) {
+      this._flags &= ~LOG_TRACEBACK;
       unretrieved.unregister(this);
     }
   }
@@ -475,7 +537,17 @@ export class Future<T = unknown> implements Awaitable<T> {
     this._callbacks = null;
     const loop = this._loop;
     for (let i = 0; i < cbs.length; i += 2) {
-      loop._callSoon1(cbs[i] as never, this, cbs[i + 1] as Context | null);
+      const cb = cbs[i];
+      if (typeof cb === "function") {
+        loop._callSoon1(
+          cb as never,
+          this,
+          cbs[i + 1] as Context | null,
+          undefined,
+        );
+      } else {
+        (cb as StepTarget)._wakeWith(this as Future<unknown>);
+      }
     }
   }
 
@@ -483,12 +555,13 @@ export class Future<T = unknown> implements Awaitable<T> {
   _copyStateFrom(other: Future<T>): void {
     if (this._state !== PENDING) return;
     if (other._state === CANCELLED) {
-      this.cancel(other._cancelMessage);
-    } else if (other._hasException) {
+      const v = other._value;
+      this.cancel(v instanceof CancelledError ? v.message : v as string);
+    } else if (other._state === FAILED) {
       other._markRetrieved();
-      this.setException(other._exception);
+      this.setException(other._value);
     } else {
-      this.setResult(other._result as T);
+      this.setResult(other._value as T);
     }
   }
 }

@@ -11,8 +11,14 @@ import {
   InvalidStateError,
   RuntimeError,
 } from "./exceptions.ts";
-import { CANCELLED, Future, PENDING, type ThenRecord } from "./future.ts";
-import { isFuture } from "./future.ts";
+import {
+  CANCELLED,
+  FAILED,
+  Future,
+  isFuture,
+  PENDING,
+  type ThenRecord,
+} from "./future.ts";
 import { _getEventLoop, getRunningLoop } from "../loop/_current.ts";
 import { describe } from "../loop/_describe.ts";
 import type {
@@ -74,10 +80,54 @@ export function isCancelledError(error: unknown): error is CancelledError {
     (error instanceof Error && error.name === "CancelledError");
 }
 
+/**
+ * Drives an async-function task: called inside the task's async context,
+ * so every continuation of `fn` knows its task.
+ */
+async function driveAsync(task: Task<unknown>, fn: () => unknown) {
+  let ret: unknown;
+  try {
+    ret = fn();
+  } catch (e) {
+    task._asyncSettled(true, e);
+    return;
+  }
+  if (isGeneratorObject(ret) || isModuleAwaitable(ret)) {
+    task._becomeGenerator(ret);
+    return;
+  }
+  if (!isThenable(ret)) {
+    task._asyncSettled(
+      true,
+      new TypeError(
+        `Cannot run Task as its function must return a Promise or a generator object: it returned ${
+          describe(ret)
+        }`,
+      ),
+    );
+    return;
+  }
+  task._loop._yieldMicrotask = true;
+  let value: unknown;
+  try {
+    value = await ret;
+  } catch (e) {
+    task._asyncSettled(true, e);
+    return;
+  }
+  task._asyncSettled(false, value);
+}
+
 /** Options of `new Task()`. */
 export interface TaskOptions extends CreateTaskOptions {
   /** The loop to run on (default: `getEventLoop()`). */
   loop?: AbstractEventLoop | null;
+}
+
+/** Rarely used task state, allocated on demand. */
+interface TaskExtra {
+  abort: AbortController | null;
+  cancelMessage: string | undefined;
 }
 
 /** @internal Options key: run as an inline coroutine of this task. */
@@ -134,14 +184,17 @@ const futureSetException = Future.prototype.setException;
  * ```
  */
 export class Task<T = unknown> extends Future<T> {
-  /** @internal The generator being stepped, once known. */
-  _coro: Coroutine<T> | null = null;
-  /** @internal The function to call in the first step. */
-  _fn: (() => unknown) | null = null;
+  // Few fields on purpose: every field costs 8 bytes per task here.
+  /**
+   * @internal The function to call in the first step, then the generator
+   * being stepped (for generator coroutines), then null.
+   */
+  _coro: unknown;
   /** @internal The original coroutine argument, for `getCoro()`. */
   _origin: CoroutineLike<T>;
   /** @internal */ _kind = KIND_UNSTARTED;
-  /** @internal */ _name: string;
+  /** @internal The name, or its number for the default `Task-N`. */
+  _name: string | number;
   /** @internal */ _context: Context | null;
   /** @internal */ _mustCancel = false;
   /** @internal The future the coroutine waits on. */
@@ -149,14 +202,21 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */ _numCancelsRequested = 0;
   /** @internal The pending `await` of the async function. */
   _awaitRecord: ThenRecord | null = null;
-  /** @internal */ _abort: AbortController | null = null;
-  /** @internal The callback the loop calls for every step. */
-  _wake: (arg: unknown) => void;
+  /** @internal Rarely used state: the AbortController, a cancel message. */
+  _extra: TaskExtra | null = null;
+  /** @internal Links of the loop's task list (undefined: not listed). */
+  _prevTask: Task<unknown> | null | undefined = undefined;
+  /** @internal */ _nextTask: Task<unknown> | null | undefined = undefined;
   /**
-   * @internal The task `currentTask()` reports while this one steps: itself,
-   * or for an inline coroutine (`await coro()`), the task that awaits it.
+   * @internal The task `currentTask()` reports while this one steps: null
+   * for itself, or for an inline coroutine (`await coro()`), the task that
+   * awaits it.
    */
-  _owner: Task<unknown>;
+  _owner: Task<unknown> | null = null;
+  /** @internal The task is its own ready-queue item: never cancelled. */
+  readonly _cancelled = false;
+  /** @internal What the next step receives (the future that woke it). */
+  _wakeArg: unknown = undefined;
 
   /**
    * Creates a task and schedules its first step. `loop.createTask()` and
@@ -167,43 +227,42 @@ export class Task<T = unknown> extends Future<T> {
   constructor(coro: CoroutineLike<T>, options?: TaskOptions) {
     const loop = (options?.loop ?? _getEventLoop()) as LoopInternals;
     super({ loop });
-    if (typeof coro === "function") {
-      this._fn = coro;
-    } else if (isGeneratorObject(coro)) {
-      this._coro = coro;
+    if (typeof coro !== "function") {
+      if (!isGeneratorObject(coro)) {
+        throw new TypeError(
+          `Cannot create Task as 'coro' must be a generator object or a function returning a Promise or a generator: current value is ${
+            describe(coro)
+          }`,
+        );
+      }
       this._kind = KIND_GENERATOR;
-    } else {
-      throw new TypeError(
-        `Cannot create Task as 'coro' must be a generator object or a function returning a Promise or a generator: current value is ${
-          describe(coro)
-        }`,
-      );
     }
+    this._coro = coro;
     this._origin = coro;
-    const name = options?.name;
     this._context = options?.context ?? null;
-    this._wake = (arg) => this.#wake(arg);
     const owner = (options as InlineOptions | undefined)?.[INLINE_OWNER];
     if (owner !== undefined) {
       this._name = owner._name;
       this._owner = owner;
-      this.#wake(undefined);
+      this._step(undefined);
       return;
     }
-    this._owner = this as Task<unknown>;
-    this._name = name == null ? `Task-${++taskCounter}` : String(name);
+    const name = options?.name;
+    this._name = name == null ? ++taskCounter : String(name);
     if (options?.eagerStart && loop.isRunning()) {
       loop._tasks.add(this as Task<unknown>);
-      this.#wake(undefined);
+      this._step(undefined);
     } else {
-      loop._callSoon1(this._wake as never, undefined, this._context);
+      loop._checkClosed();
       loop._tasks.add(this as Task<unknown>);
+      loop._schedule(this);
     }
   }
 
   /** The task's name. */
   getName(): string {
-    return this._name;
+    const n = this._name;
+    return typeof n === "number" ? `Task-${n}` : n;
   }
 
   /** Renames the task. */
@@ -228,15 +287,29 @@ export class Task<T = unknown> extends Future<T> {
    * requests back to zero, the task gets a fresh signal.
    */
   get signal(): AbortSignal {
-    if (this._abort === null) {
-      this._abort = new AbortController();
+    const extra = this._extra ??= { abort: null, cancelMessage: undefined };
+    if (extra.abort === null) {
+      extra.abort = new AbortController();
       if (this._state !== PENDING) {
-        this._abort.abort(new CancelledError(`${this} is done`));
+        extra.abort.abort(new CancelledError(`${this} is done`));
       } else if (this._numCancelsRequested > 0) {
-        this._abort.abort(new CancelledError(this._cancelMessage));
+        extra.abort.abort(new CancelledError(extra.cancelMessage));
       }
     }
-    return this._abort.signal;
+    return extra.abort.signal;
+  }
+
+  /** @internal The message of the pending cancellation request. */
+  get _cancelMessage(): string | undefined {
+    return this._extra?.cancelMessage;
+  }
+  set _cancelMessage(msg: string | undefined) {
+    if (this._extra === null) {
+      if (msg === undefined) return;
+      this._extra = { abort: null, cancelMessage: msg };
+    } else {
+      this._extra.cancelMessage = msg;
+    }
   }
 
   /**
@@ -249,7 +322,7 @@ export class Task<T = unknown> extends Future<T> {
     this._markRetrieved();
     if (this._state !== PENDING) return false;
     this._numCancelsRequested++;
-    const abort = this._abort;
+    const abort = this._extra?.abort ?? null;
     if (abort !== null && !abort.signal.aborted) {
       abort.abort(new CancelledError(msg ?? undefined));
     }
@@ -276,8 +349,11 @@ export class Task<T = unknown> extends Future<T> {
       this._numCancelsRequested--;
       if (this._numCancelsRequested === 0) {
         this._mustCancel = false;
-        if (this._abort !== null && this._abort.signal.aborted) {
-          this._abort = null;
+        const extra = this._extra;
+        if (
+          extra !== null && extra.abort !== null && extra.abort.signal.aborted
+        ) {
+          extra.abort = null;
         }
       }
     }
@@ -310,7 +386,7 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal The parts of `toString()` after the class name. */
   override _reprInfo(): string[] {
     const info = super._reprInfo();
-    info.splice(1, 0, `name='${this._name}'`);
+    info.splice(1, 0, `name='${this.getName()}'`);
     if (this._state === PENDING) {
       info.push(
         `coro=${
@@ -323,10 +399,19 @@ export class Task<T = unknown> extends Future<T> {
     return info;
   }
 
+  /**
+   * @internal The CancelledError to throw: for a pending task, one with the
+   * message of the pending request.
+   */
+  override _makeCancelledError(): CancelledError {
+    if (this._state === PENDING) return new CancelledError(this._cancelMessage);
+    return super._makeCancelledError();
+  }
+
   /** @internal Done: unregister, abort the signal, schedule callbacks. */
   override _scheduleCallbacks(): void {
     this._loop._tasks.delete(this as Task<unknown>);
-    const abort = this._abort;
+    const abort = this._extra?.abort ?? null;
     if (abort !== null && !abort.signal.aborted) {
       abort.abort(new CancelledError(`${this} is done`));
     }
@@ -341,7 +426,7 @@ export class Task<T = unknown> extends Future<T> {
   _awaitFuture(fut: Future<unknown>, record: ThenRecord): void {
     this._awaitRecord = record;
     this._futWaiter = fut;
-    fut.addDoneCallback(this._wake);
+    fut._addStepTarget(this);
     if (this._mustCancel && fut.cancel(this._cancelMessage)) {
       this._mustCancel = false;
     }
@@ -354,10 +439,41 @@ export class Task<T = unknown> extends Future<T> {
   _awaitYield(record: ThenRecord): void {
     this._awaitRecord = record;
     this._futWaiter = null;
-    this._loop._callSoon1(this._wake as never, undefined, this._context);
+    this._wakeArg = undefined;
+    this._loop._schedule(this);
   }
 
-  #wake(arg: unknown): void {
+  /** @internal The future the task waits on is done: step in the next iteration. */
+  _wakeWith(fut: Future<unknown>): void {
+    this._wakeArg = fut;
+    this._loop._schedule(this);
+  }
+
+  /**
+   * @internal Run by the loop as a ready-queue item: the next step, with an
+   * error it throws sent to the exception handler.
+   */
+  _run(): void {
+    const arg = this._wakeArg;
+    this._wakeArg = undefined;
+    try {
+      if (this._context === null) this._step(arg);
+      else this._context.run(() => this._step(arg));
+    } catch (exception) {
+      this._loop.callExceptionHandler({
+        message: `Exception in step of ${this}`,
+        exception,
+        task: this as Task<unknown>,
+      });
+    }
+  }
+
+  /**
+   * @internal One step: the first step, a wakeup by the future the
+   * coroutine waited on (`arg`), or a resumption after a bare yield (`arg`
+   * undefined).
+   */
+  _step(arg: unknown): void {
     if (this._kind === KIND_GENERATOR) {
       this.#stepGenerator(false, undefined);
     } else if (this._kind === KIND_ASYNC) {
@@ -373,13 +489,14 @@ export class Task<T = unknown> extends Future<T> {
       ((e: unknown) => this.#stepGenerator(true, e)) as never,
       error,
       this._context,
+      undefined,
     );
   }
 
   #start(): void {
     if (this._state !== PENDING) return;
-    const fn = this._fn as () => unknown;
-    this._fn = null;
+    const fn = this._coro as () => unknown;
+    this._coro = null;
     if (this._mustCancel) {
       this._mustCancel = false;
       futureCancel.call(this, this._cancelMessage);
@@ -387,47 +504,55 @@ export class Task<T = unknown> extends Future<T> {
     }
     const loop = this._loop;
     const prev = loop._currentTask;
-    loop._currentTask = this._owner;
-    let ret: unknown;
+    loop._currentTask = this._owner ?? this as Task<unknown>;
     try {
-      ret = fn instanceof GeneratorFunction ? fn() : taskStorage.run(
+      if (fn instanceof GeneratorFunction) {
+        let gen: Coroutine<T>;
+        try {
+          gen = fn() as Coroutine<T>;
+        } catch (e) {
+          this.#finishWithError(e);
+          return;
+        }
+        this._coro = gen;
+        this._kind = KIND_GENERATOR;
+        this.#runGenerator(false, undefined);
+        return;
+      }
+      this._kind = KIND_ASYNC;
+      taskStorage.run(
+        this as Task<unknown>,
+        driveAsync,
         this as Task<unknown>,
         fn,
       );
-    } catch (e) {
+    } finally {
       loop._currentTask = prev;
-      this.#finishWithError(e);
-      return;
     }
-    if (isGeneratorObject(ret) || isModuleAwaitable(ret)) {
-      this._coro = isGeneratorObject(ret)
-        ? ret as Coroutine<T>
-        : delegateTo(ret as Iterable<unknown>) as Coroutine<T>;
-      this._kind = KIND_GENERATOR;
-      try {
-        this.#runGenerator(false, undefined);
-      } finally {
-        loop._currentTask = prev;
-      }
-      return;
+  }
+
+  /**
+   * @internal The async function returned something that is not a
+   * Promise: a generator object (or an awaitable of this module), which the
+   * task then steps as a generator coroutine.
+   */
+  _becomeGenerator(ret: unknown): void {
+    this._coro = (isGeneratorObject(ret) ? ret : delegateTo(
+      ret as Iterable<unknown>,
+    )) as Coroutine<T>;
+    this._kind = KIND_GENERATOR;
+    this.#runGenerator(false, undefined);
+  }
+
+  /** @internal The async function settled (`failed` with `value`). */
+  _asyncSettled(failed: boolean, value: unknown): void {
+    try {
+      if (failed) this.#finishWithError(value);
+      else this.#finishWithResult(value as T);
+    } catch (e) {
+      // The loop was closed before the function ended: nobody can be told.
+      if (!this._loop.isClosed()) throw e;
     }
-    loop._currentTask = prev;
-    if (isThenable(ret)) {
-      this._kind = KIND_ASYNC;
-      loop._yieldMicrotask = true;
-      ret.then(
-        (value) => this.#finishWithResult(value as T),
-        (error) => this.#finishWithError(error),
-      );
-      return;
-    }
-    this.#finishWithError(
-      new TypeError(
-        `Cannot run Task as its function must return a Promise or a generator object: it returned ${
-          describe(ret)
-        }`,
-      ),
-    );
   }
 
   #stepGenerator(hasExc: boolean, exc: unknown): void {
@@ -444,7 +569,7 @@ export class Task<T = unknown> extends Future<T> {
     this._futWaiter = null;
     const loop = this._loop;
     const prev = loop._currentTask;
-    loop._currentTask = this._owner;
+    loop._currentTask = this._owner ?? this as Task<unknown>;
     try {
       this.#runGenerator(hasExc, exc);
     } finally {
@@ -481,7 +606,7 @@ export class Task<T = unknown> extends Future<T> {
           );
         } else {
           fut._blocking = false;
-          fut.addDoneCallback(this._wake);
+          fut._addStepTarget(this);
           this._futWaiter = fut;
           if (this._mustCancel && fut.cancel(this._cancelMessage)) {
             this._mustCancel = false;
@@ -495,7 +620,8 @@ export class Task<T = unknown> extends Future<T> {
         );
       }
     } else if (yielded === undefined || yielded === null) {
-      this._loop._callSoon1(this._wake as never, undefined, this._context);
+      this._wakeArg = undefined;
+      this._loop._schedule(this);
     } else if (isGeneratorObject(yielded)) {
       this.#scheduleThrow(
         new RuntimeError(
@@ -526,12 +652,12 @@ export class Task<T = unknown> extends Future<T> {
     } else if (fut._state === CANCELLED) {
       failed = true;
       value = fut._makeCancelledError();
-    } else if (fut._hasException) {
+    } else if (fut._state === FAILED) {
       fut._markRetrieved();
       failed = true;
-      value = fut._exception;
+      value = fut._value;
     } else {
-      value = fut._result;
+      value = fut._value;
     }
     if (this._mustCancel && this._state === PENDING) {
       this._mustCancel = false;
@@ -542,7 +668,7 @@ export class Task<T = unknown> extends Future<T> {
     }
     const loop = this._loop;
     const prev = loop._currentTask;
-    loop._currentTask = this._owner;
+    loop._currentTask = this._owner ?? this as Task<unknown>;
     try {
       record.complete(failed, value);
     } finally {
@@ -564,8 +690,8 @@ export class Task<T = unknown> extends Future<T> {
   #finishWithError(error: unknown): void {
     if (this._state !== PENDING) return;
     if (isCancelledError(error)) {
-      this._cancelledExc = error;
       futureCancel.call(this);
+      this._value = error;
     } else {
       futureSetException.call(this, error);
     }

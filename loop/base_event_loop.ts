@@ -26,7 +26,7 @@ import type {
   ExceptionHandler,
   TaskFactory,
 } from "./events.ts";
-import { Handle, TimerHandle } from "./handle.ts";
+import { Handle, Handle1, TimerHandle } from "./handle.ts";
 import { ReadyQueue } from "./_ready_queue.ts";
 import { TimerHeap } from "./_timer_heap.ts";
 import { _getRunningLoop, _setRunningLoop } from "./_current.ts";
@@ -35,9 +35,23 @@ import { describe } from "./_describe.ts";
 import { RuntimeError } from "../futures/exceptions.ts";
 import { Future, isFuture } from "../futures/future.ts";
 import { Task } from "../futures/task.ts";
+import { TaskList } from "../futures/_task_list.ts";
 import { ensureFuture } from "../futures/ensure_future.ts";
 import { taskStorage } from "../futures/_task_storage.ts";
 import type { AwaitableLike, CoroutineLike } from "../futures/types.ts";
+
+/**
+ * An item of the ready queue: a `Handle`, or a `Task` (which is its own
+ * item: a task has at most one step pending, so it needs no handle).
+ */
+export interface Runnable {
+  /** @internal Skipped when true. */
+  readonly _cancelled: boolean;
+  /** @internal Runs the item; reports its errors itself. */
+  _run(): void;
+  /** @internal Where it was created (debug mode). */
+  readonly _sourceTraceback?: string | null;
+}
 
 /** Compact the heap when it has more timers than this... */
 const MIN_SCHEDULED_TIMER_HANDLES = 100;
@@ -106,7 +120,8 @@ function runUntilCompleteCb(fut: Future<unknown>): void {
  * ```
  */
 export class BaseEventLoop extends AbstractEventLoop {
-  /** @internal */ _ready: ReadyQueue<Handle> = new ReadyQueue<Handle>();
+  /** @internal Handles, and tasks (a task is its own ready item). */
+  _ready: ReadyQueue<Runnable> = new ReadyQueue<Runnable>(1024);
   /** @internal */ _scheduled: TimerHeap<TimerHandle> = new TimerHeap<
     TimerHandle
   >();
@@ -118,9 +133,9 @@ export class BaseEventLoop extends AbstractEventLoop {
   /** @internal */ _debug = false;
   /** @internal */ _exceptionHandler: ExceptionHandler | null = null;
   /** @internal */ _taskFactory: TaskFactory | null = null;
-  /** @internal */ _tasks: Set<Task<unknown>> = new Set();
+  /** @internal */ _tasks: TaskList<Task<unknown>> = new TaskList();
   /** @internal */ _currentTask: Task<unknown> | null = null;
-  /** @internal */ _currentHandle: Handle | null = null;
+  /** @internal */ _currentHandle: Runnable | null = null;
   /** @internal */ _yieldMicrotask = false;
   /** @internal */ _idleResolve: (() => void) | null = null;
   /** @internal */ _idleTimer: HostTimer | null = null;
@@ -182,14 +197,25 @@ export class BaseEventLoop extends AbstractEventLoop {
     return this.callSoon(callback, ...args);
   }
 
-  /** @internal `callSoon(callback, arg)` for futures and tasks. */
+  /** @internal Queues a task (its own ready item) for the next iteration. */
+  _schedule(item: Runnable): void {
+    this._checkClosed();
+    this._ready.push(item);
+    if (this._idleResolve !== null) this._wake();
+  }
+
+  /**
+   * @internal `callback.call(target, arg)` in the next iteration: the
+   * loop's own calls for futures and tasks, with no arguments array.
+   */
   _callSoon1(
     callback: (arg: never) => unknown,
     arg: unknown,
     context: Context | null,
+    target: unknown,
   ): Handle {
     this._checkClosed();
-    const h = new Handle(callback as AnyFn, [arg], this, context);
+    const h = new Handle1(callback as AnyFn, arg, target, this, context);
     this._ready.push(h);
     if (this._idleResolve !== null) this._wake();
     return h;
@@ -494,11 +520,9 @@ export class BaseEventLoop extends AbstractEventLoop {
   override defaultExceptionHandler(context: ExceptionContext): void {
     const message = context.message || "Unhandled exception in event loop";
     const lines = [message];
-    if (
-      !("sourceTraceback" in context) && this._currentHandle !== null &&
-      this._currentHandle._sourceTraceback !== null
-    ) {
-      context.handleTraceback = this._currentHandle._sourceTraceback;
+    const handleSource = this._currentHandle?._sourceTraceback ?? null;
+    if (!("sourceTraceback" in context) && handleSource !== null) {
+      context.handleTraceback = handleSource;
     }
     for (const key of Object.keys(context).sort()) {
       if (key === "message" || key === "exception") continue;

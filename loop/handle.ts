@@ -39,12 +39,14 @@ interface HandleLoop {
  */
 export class Handle {
   /** @internal */ _callback: AnyFn | null;
-  /** @internal */ _args: readonly unknown[] | null;
+  /**
+   * @internal The arguments, or `null` for none; for a one-argument handle
+   * made by the loop itself (`_callSoon1`), the argument itself.
+   */
+  _args: unknown;
   /** @internal */ _cancelled = false;
   /** @internal */ _loop: HandleLoop;
   /** @internal */ _context: Context | null;
-  /** @internal */ _sourceTraceback: string | null = null;
-  /** @internal */ _repr: string | null = null;
 
   /**
    * Handles are made by the loop; user code does not construct them.
@@ -64,7 +66,12 @@ export class Handle {
     this._args = args;
     this._loop = loop as unknown as HandleLoop;
     this._context = context;
-    if (this._loop._debug) this._sourceTraceback = captureStack(3);
+    if (this._loop._debug) debugInfo(this).source = captureStack(3);
+  }
+
+  /** @internal Where the handle was created (debug mode), or `null`. */
+  get _sourceTraceback(): string | null {
+    return debugData.get(this)?.source ?? null;
   }
 
   /** The context the callback runs in, or `null`. */
@@ -79,7 +86,7 @@ export class Handle {
   cancel(): void {
     if (!this._cancelled) {
       this._cancelled = true;
-      if (this._loop._debug) this._repr = this.toString();
+      if (this._loop._debug) debugInfo(this).repr = this.toString();
       this._callback = null;
       this._args = null;
     }
@@ -93,7 +100,7 @@ export class Handle {
   /** Runs the callback; an exception goes to the loop's exception handler. */
   _run(): void {
     const cb = this._callback as AnyFn;
-    const args = this._args;
+    const args = this._args as unknown[] | null;
     try {
       if (this._context !== null) {
         if (args === null) this._context.run(cb);
@@ -101,26 +108,101 @@ export class Handle {
       } else if (args === null) cb();
       else cb(...args);
     } catch (exception) {
-      const context: Record<string, unknown> = {
-        message: `Exception in callback ${describe(cb)}`,
-        exception,
-        handle: this,
-      };
-      if (this._sourceTraceback !== null) {
-        context.sourceTraceback = this._sourceTraceback;
-      }
-      this._loop.callExceptionHandler(context);
+      this._reportError(exception);
     }
   }
 
-  /** A description such as `<Handle tick() cancelled>`. */
-  toString(): string {
-    if (this._repr !== null) return this._repr;
-    const parts = [this.constructor.name];
-    if (this._cancelled) parts.push("cancelled");
-    if (this._callback !== null) parts.push(describe(this._callback));
-    return `<${parts.join(" ")}>`;
+  /** @internal Sends an exception of the callback to the loop. */
+  _reportError(exception: unknown): void {
+    const context: Record<string, unknown> = {
+      message: `Exception in callback ${this._describeCallback()}`,
+      exception,
+      handle: this,
+    };
+    const source = this._sourceTraceback;
+    if (source !== null) context.sourceTraceback = source;
+    this._loop.callExceptionHandler(context);
   }
+
+  /** @internal */
+  _describeCallback(): string {
+    return describe(this._callback);
+  }
+
+  /** A description such as `<Handle cancelled tick()>`. */
+  toString(): string {
+    const repr = debugData.get(this)?.repr;
+    if (repr != null) return repr;
+    return `<${this._reprInfo().join(" ")}>`;
+  }
+
+  /** @internal The parts of `toString()`. */
+  _reprInfo(): string[] {
+    const parts = ["Handle"];
+    if (this._cancelled) parts.push("cancelled");
+    if (this._callback !== null) parts.push(this._describeCallback());
+    return parts;
+  }
+}
+
+/**
+ * @internal A handle the loop makes for its own one-argument calls (future
+ * callbacks, task steps): `callback.call(target, arg)`, with the argument
+ * kept in `_args` itself, so no arguments array is allocated.
+ */
+export class Handle1 extends Handle {
+  /** @internal The `this` of the call (a task for its steps). */
+  _target: unknown;
+
+  constructor(
+    callback: AnyFn,
+    arg: unknown,
+    target: unknown,
+    loop: AbstractEventLoop,
+    context: Context | null,
+  ) {
+    super(callback, null, loop, context);
+    this._args = arg;
+    this._target = target;
+  }
+
+  override _run(): void {
+    const cb = this._callback as AnyFn;
+    try {
+      if (this._context !== null) {
+        this._context.run(() => cb.call(this._target, this._args));
+      } else {
+        cb.call(this._target, this._args);
+      }
+    } catch (exception) {
+      this._reportError(exception);
+    }
+  }
+
+  override _describeCallback(): string {
+    const target = this._target;
+    if (target !== undefined && target !== null) {
+      return `${this._callback?.name ?? "<anonymous>"}() of ${target}`;
+    }
+    return describe(this._callback);
+  }
+}
+
+interface DebugInfo {
+  source: string | null;
+  repr: string | null;
+}
+
+/** Debug-mode data of handles, kept aside so handles stay small. */
+const debugData = new WeakMap<Handle, DebugInfo>();
+
+function debugInfo(h: Handle): DebugInfo {
+  let info = debugData.get(h);
+  if (info === undefined) {
+    info = { source: null, repr: null };
+    debugData.set(h, info);
+  }
+  return info;
 }
 
 /**
@@ -178,12 +260,10 @@ export class TimerHandle extends Handle {
     super.cancel();
   }
 
-  /** A description such as `<TimerHandle when=12.5 tick()>`. */
-  override toString(): string {
-    if (this._repr !== null) return this._repr;
-    const parts = [this.constructor.name, `when=${this._when}`];
-    if (this._cancelled) parts.push("cancelled");
-    if (this._callback !== null) parts.push(describe(this._callback));
-    return `<${parts.join(" ")}>`;
+  /** @internal The parts of `toString()`: `TimerHandle when=12.5 tick()`. */
+  override _reprInfo(): string[] {
+    const parts = super._reprInfo();
+    parts.splice(0, 1, "TimerHandle", `when=${this._when}`);
+    return parts;
   }
 }
