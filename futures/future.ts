@@ -440,9 +440,15 @@ export class Future<T = unknown> implements Awaitable<T> {
   }
 
   /**
-   * Lets `await` wait for the future. Inside a Task, an `await` (a call
-   * with both callbacks) also tells the task what it waits on, so
-   * `task.cancel()` can cancel it.
+   * Lets `await` wait for the future, and chains like a Promise's `then`.
+   *
+   * A call with both callbacks is how `await` calls it, and gets two
+   * refinements: inside a Task it tells the task what it waits on (so
+   * `task.cancel()` can cancel this future), and on a future that is
+   * already done it calls the callback at once, as asyncio's `await` of a
+   * done future does not suspend (the awaiting code still resumes in a
+   * later microtask). A call with one callback behaves exactly as a
+   * Promise's.
    */
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
@@ -450,6 +456,27 @@ export class Future<T = unknown> implements Awaitable<T> {
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     if (this._state !== PENDING) {
+      if (
+        typeof onFulfilled === "function" && typeof onRejected === "function"
+      ) {
+        // The call `await` makes: deliver now. `await` of a done future
+        // does not suspend in asyncio either; the continuation still runs
+        // in a later microtask, as every await's does.
+        try {
+          if (this._state === FINISHED) {
+            return Promise.resolve(onFulfilled(this._value as T));
+          }
+          let reason: unknown;
+          if (this._state === CANCELLED) reason = this._makeCancelledError();
+          else {
+            this._markRetrieved();
+            reason = this._value;
+          }
+          return Promise.resolve(onRejected(reason));
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      }
       let settled: Promise<T>;
       if (this._state === CANCELLED) {
         settled = Promise.reject(this._makeCancelledError());

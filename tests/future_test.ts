@@ -313,3 +313,44 @@ Deno.test("a Future whose exception is never retrieved is reported to the except
     seen.length = 0;
   });
 });
+
+Deno.test("Future.then() on a done future: both callbacks run at once (await's call), one callback runs later", async () => {
+  await withLoop(async (loop) => {
+    const f = loop.createFuture<number>();
+    f.setResult(5);
+    const seen: string[] = [];
+    const chained = f.then((v) => {
+      seen.push(`both:${v}`);
+      return v * 2;
+    }, () => seen.push("never"));
+    seen.push("after then(a, b)");
+    const single = f.then((v) => seen.push(`single:${v}`));
+    seen.push("after then(a)");
+    assert.equal(await chained, 10);
+    await single;
+    assert.deepEqual(seen, [
+      "both:5",
+      "after then(a, b)",
+      "after then(a)",
+      "single:5",
+    ]);
+    const g = loop.createFuture();
+    g.setException(new TypeError("t"));
+    assert.equal(
+      await g.then(() => "no", (e) => `caught ${e.name}`),
+      "caught TypeError",
+    );
+    const h = loop.createFuture();
+    h.cancel("c");
+    assert.equal(
+      await h.then(() => "no", (e) => `caught ${e.name}:${e.message}`),
+      "caught CancelledError:c",
+    );
+    await assert.rejects(
+      f.then(() => {
+        throw new RangeError("from callback");
+      }, () => {}),
+      RangeError,
+    );
+  });
+});
