@@ -46,7 +46,7 @@ export class CoroutineAwaitable<T> implements Awaitable<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     // deno-lint-ignore no-explicit-any
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
+  ): PromiseLike<R1 | R2> {
     let task: Task<T>;
     try {
       task = this.#start();

@@ -23,6 +23,16 @@ export interface LoopInternals extends AbstractEventLoop {
   _schedule(item: { _cancelled: boolean; _run(): void }): void;
   /** Throws RuntimeError if the loop is closed. */
   _checkClosed(): void;
+  /** Puts a timer entry in the heap (assigns its sequence number). */
+  _addTimer(entry: {
+    _when: number;
+    _seq: number;
+    _scheduled: boolean;
+    readonly _cancelled: boolean;
+    _run(): void;
+  }): void;
+  /** A scheduled timer entry was cancelled. */
+  _timerHandleCancelled(entry: { _scheduled: boolean }): void;
   /**
    * `callSoon` for the loop's own one-argument calls: `callback.call(target,
    * arg)`, with no arguments array.

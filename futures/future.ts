@@ -126,11 +126,20 @@ export interface StepTarget {
  * One `then(onFulfilled, onRejected)` registration: delivers the future's
  * outcome to the callbacks and settles the Promise `then()` returned.
  */
-export class ThenRecord {
+export class ThenRecord implements PromiseLike<unknown> {
   onFulfilled: AnyFn | null | undefined;
   onRejected: AnyFn | null | undefined;
-  resolve!: (value: unknown) => void;
-  reject!: (reason: unknown) => void;
+  /**
+   * The native Promise of the chain, made only when someone chains on
+   * this record (or when it fails unobserved, so the rejection is reported
+   * as a Promise's would be). `await` never chains: it costs nothing.
+   */
+  #promise: Promise<unknown> | null = null;
+  #resolve: ((value: unknown) => void) | null = null;
+  #reject: ((reason: unknown) => void) | null = null;
+  /** 0 pending, 1 fulfilled with `#outcome`. */
+  #settled = 0;
+  #outcome: unknown = undefined;
   /** The result to deliver when the record is not fed by a future. */
   value: unknown = undefined;
 
@@ -142,28 +151,72 @@ export class ThenRecord {
     this.onRejected = onRejected;
   }
 
-  /** The Promise that `then()` returns. */
-  promise(): Promise<unknown> {
-    const p = new Promise(takeResolvers);
-    this.resolve = tookResolve as (value: unknown) => void;
-    this.reject = tookReject as (reason: unknown) => void;
-    tookResolve = tookReject = null;
-    return p;
+  /** Chains on the outcome of the callbacks, as a Promise would. */
+  then<R1 = unknown, R2 = never>(
+    onFulfilled?: ((value: unknown) => R1 | PromiseLike<R1>) | null,
+    // deno-lint-ignore no-explicit-any
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.#native().then(onFulfilled, onRejected);
+  }
+
+  /** As `Promise.prototype.catch`. */
+  catch<R = never>(
+    // deno-lint-ignore no-explicit-any
+    onRejected?: ((reason: any) => R | PromiseLike<R>) | null,
+  ): Promise<unknown> {
+    return this.#native().catch(onRejected);
+  }
+
+  /** As `Promise.prototype.finally`. */
+  finally(onFinally?: (() => void) | null): Promise<unknown> {
+    return this.#native().finally(onFinally);
+  }
+
+  #native(): Promise<unknown> {
+    if (this.#promise === null) {
+      if (this.#settled === 1) {
+        this.#promise = Promise.resolve(this.#outcome);
+      } else {
+        this.#promise = new Promise(takeResolvers);
+        this.#resolve = tookResolve;
+        this.#reject = tookReject;
+        tookResolve = tookReject = null;
+      }
+    }
+    return this.#promise;
+  }
+
+  #settle(failed: boolean, value: unknown): void {
+    if (this.#resolve !== null) {
+      if (failed) (this.#reject as (r: unknown) => void)(value);
+      else this.#resolve(value);
+      this.#resolve = this.#reject = null;
+    } else if (failed) {
+      // Unobserved failure: a rejected Promise, reported as unhandled
+      // unless someone chains on it in time, exactly as a Promise's.
+      this.#promise = Promise.reject(value);
+    } else {
+      this.#settled = 1;
+      this.#outcome = value;
+    }
   }
 
   /** Delivers a value (`failed` false) or an error (`failed` true). */
   complete(failed: boolean, value: unknown): void {
     const handler = failed ? this.onRejected : this.onFulfilled;
     if (typeof handler !== "function") {
-      if (failed) this.reject(value);
-      else this.resolve(value);
+      this.#settle(failed, value);
       return;
     }
+    let out: unknown;
     try {
-      this.resolve(handler(value));
+      out = handler(value);
     } catch (e) {
-      this.reject(e);
+      this.#settle(true, e);
+      return;
     }
+    this.#settle(false, out);
   }
 
   /** Delivers the outcome of the done future `fut`. */
@@ -454,7 +507,7 @@ export class Future<T = unknown> implements Awaitable<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     // deno-lint-ignore no-explicit-any
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
+  ): PromiseLike<R1 | R2> {
     if (this._state !== PENDING) {
       if (
         typeof onFulfilled === "function" && typeof onRejected === "function"
@@ -489,7 +542,7 @@ export class Future<T = unknown> implements Awaitable<T> {
       return settled.then(onFulfilled, onRejected);
     }
     const record = new ThenRecord(onFulfilled, onRejected);
-    const promise = record.promise() as Promise<R1 | R2>;
+    const promise = record as PromiseLike<R1 | R2>;
     if (
       typeof onFulfilled === "function" && typeof onRejected === "function"
     ) {
@@ -499,20 +552,16 @@ export class Future<T = unknown> implements Awaitable<T> {
         task._awaitRecord === null
       ) {
         if (task._loop !== this._loop) {
-          record.complete(
-            true,
+          return Promise.reject(
             new RuntimeError(
               `Task ${task} got Future ${this} attached to a different loop`,
             ),
-          );
-          return promise;
+          ).then(onFulfilled, onRejected);
         }
         if (task === (this as unknown)) {
-          record.complete(
-            true,
+          return Promise.reject(
             new RuntimeError(`Task cannot await on itself: ${task}`),
-          );
-          return promise;
+          ).then(onFulfilled, onRejected);
         }
         task._awaitFuture(this as Future<unknown>, record);
         return promise;

@@ -3,21 +3,66 @@
  *
  * @module
  */
-import { getRunningLoop } from "../loop/_current.ts";
+import { _getRunningLoop, getRunningLoop } from "../loop/_current.ts";
 import { describe } from "../loop/_describe.ts";
-import type { TimerHandle } from "../loop/handle.ts";
-import { _setResultUnlessCancelled, Future, ThenRecord } from "./future.ts";
+import { Future, PENDING, ThenRecord } from "./future.ts";
 import type { LoopInternals } from "./_internals.ts";
 import { taskStorage } from "./_task_storage.ts";
 import type { Awaitable } from "./types.ts";
 
-/** A future resolved by a timer, which it cancels when cancelled. */
+/**
+ * What `sleep(delay)` returns inside a running loop: a future that is its
+ * own timer. It arms itself (enters the loop's timer heap) the first time
+ * it is awaited or iterated, as a coroutine would start then, and its
+ * timer is dropped when it is cancelled. One object per sleep: no handle,
+ * no arguments array.
+ */
 class SleepFuture<T> extends Future<T> {
-  handle: TimerHandle | null = null;
+  /** @internal The delay until armed, then the deadline. */
+  _when: number;
+  /** @internal -1 until armed. */
+  _seq = -1;
+  /** @internal */ _scheduled = false;
+  /** @internal The timer was cancelled (not: the future). */
+  _cancelled = false;
+
+  constructor(loop: LoopInternals, delay: number, result: T) {
+    super({ loop });
+    this._when = delay;
+    this._value = result;
+  }
+
+  #arm(): void {
+    if (this._seq === -1 && this._state === PENDING) {
+      this._loop._checkClosed();
+      this._when = this._loop.time() + this._when;
+      this._loop._addTimer(this);
+    }
+  }
+
+  /** @internal The timer fired (the loop runs the entry). */
+  _run(): void {
+    if (this._state === PENDING) this.setResult(this._value as T);
+  }
+
+  override then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    // deno-lint-ignore no-explicit-any
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): PromiseLike<R1 | R2> {
+    this.#arm();
+    return super.then(onFulfilled, onRejected);
+  }
+
+  override [Symbol.iterator](): Iterator<unknown, T, unknown> {
+    this.#arm();
+    return super[Symbol.iterator]();
+  }
+
   override cancel(msg?: string | null): boolean {
-    if (this.handle !== null) {
-      this.handle.cancel();
-      this.handle = null;
+    if (!this._cancelled && this._state === PENDING) {
+      this._loop._timerHandleCancelled(this);
+      this._cancelled = true;
     }
     return super.cancel(msg);
   }
@@ -72,29 +117,25 @@ class Sleep<T> implements Awaitable<T> {
 
   #getFuture(): SleepFuture<T> {
     if (this.#future !== null) return this.#future;
-    const loop = sleepLoop();
-    const fut = new SleepFuture<T>({ loop });
-    fut.handle = loop.callLater(
+    return (this.#future = new SleepFuture(
+      sleepLoop(),
       this.#delay,
-      _setResultUnlessCancelled,
-      fut,
       this.#result,
-    );
-    return (this.#future = fut);
+    ));
   }
 
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     // deno-lint-ignore no-explicit-any
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
+  ): PromiseLike<R1 | R2> {
     try {
       if (this.#error !== null) throw this.#error;
       if (this.#delay > 0) {
         return this.#getFuture().then(onFulfilled, onRejected);
       }
       const record = new ThenRecord(onFulfilled, onRejected);
-      const promise = record.promise() as Promise<R1 | R2>;
+      const promise = record as PromiseLike<R1 | R2>;
       record.value = this.#result;
       if (
         typeof onFulfilled === "function" && typeof onRejected === "function"
@@ -165,6 +206,10 @@ export function sleep<T = undefined>(
     error = new RangeError(
       "Cannot sleep as 'delay' must be a number of seconds: current value is NaN",
     );
+  }
+  const loop = _getRunningLoop();
+  if (error === null && delay > 0 && loop !== null) {
+    return new SleepFuture(loop as LoopInternals, delay, result as T);
   }
   return new Sleep(delay, result as T, error);
 }

@@ -81,10 +81,12 @@ export function isCancelledError(error: unknown): error is CancelledError {
 }
 
 /**
- * Drives an async-function task: called inside the task's async context,
- * so every continuation of `fn` knows its task.
+ * Starts an async-function task: called inside the task's async context, so
+ * every continuation of `fn` knows its task. The result Promise is
+ * observed with two shared handlers that find their task through that same
+ * context, so starting a task allocates no closure.
  */
-async function driveAsync(task: Task<unknown>, fn: () => unknown) {
+function startAsync(task: Task<unknown>, fn: () => unknown): void {
   let ret: unknown;
   try {
     ret = fn();
@@ -108,14 +110,15 @@ async function driveAsync(task: Task<unknown>, fn: () => unknown) {
     return;
   }
   task._loop._yieldMicrotask = true;
-  let value: unknown;
-  try {
-    value = await ret;
-  } catch (e) {
-    task._asyncSettled(true, e);
-    return;
-  }
-  task._asyncSettled(false, value);
+  ret.then(asyncFulfilled, asyncRejected);
+}
+
+function asyncFulfilled(value: unknown): void {
+  (taskStorage.getStore() as Task<unknown>)._asyncSettled(false, value);
+}
+
+function asyncRejected(error: unknown): void {
+  (taskStorage.getStore() as Task<unknown>)._asyncSettled(true, error);
 }
 
 /** Options of `new Task()`. */
@@ -522,7 +525,7 @@ export class Task<T = unknown> extends Future<T> {
       this._kind = KIND_ASYNC;
       taskStorage.run(
         this as Task<unknown>,
-        driveAsync,
+        startAsync,
         this as Task<unknown>,
         fn,
       );

@@ -53,6 +53,21 @@ export interface Runnable {
   readonly _sourceTraceback?: string | null;
 }
 
+/**
+ * An item of the timer heap: a `TimerHandle`, or a future that arms its own
+ * timer (what `sleep()` returns), which saves a handle per sleep.
+ */
+export interface TimerEntry extends Runnable {
+  /** @internal The deadline, in `time()` seconds. */
+  _when: number;
+  /** @internal The order of scheduling (ties). */
+  _seq: number;
+  /** @internal Whether it is in the heap. */
+  _scheduled: boolean;
+  /** @internal Cancelled: dropped from the heap lazily. */
+  readonly _cancelled: boolean;
+}
+
 /** Compact the heap when it has more timers than this... */
 const MIN_SCHEDULED_TIMER_HANDLES = 100;
 /** ...and more than this fraction of them are cancelled. */
@@ -122,9 +137,8 @@ function runUntilCompleteCb(fut: Future<unknown>): void {
 export class BaseEventLoop extends AbstractEventLoop {
   /** @internal Handles, and tasks (a task is its own ready item). */
   _ready: ReadyQueue<Runnable> = new ReadyQueue<Runnable>(1024);
-  /** @internal */ _scheduled: TimerHeap<TimerHandle> = new TimerHeap<
-    TimerHandle
-  >();
+  /** @internal Timer handles, and timer-armed futures (sleeps). */
+  _scheduled: TimerHeap<TimerEntry> = new TimerHeap<TimerEntry>();
   /** @internal */ _timerCancelledCount = 0;
   /** @internal */ _timerSeq = 0;
   /** @internal */ _stopping = false;
@@ -274,19 +288,28 @@ export class BaseEventLoop extends AbstractEventLoop {
     this._checkCallback(callback, "callAt");
     const h = new TimerHandle(
       when,
-      this._timerSeq++,
+      0,
       callback as AnyFn,
       args.length === 0 ? null : args,
       this,
     );
-    h._scheduled = true;
-    this._scheduled.push(h);
-    if (this._idleResolve !== null) this._wake();
+    this._addTimer(h);
     return h;
   }
 
+  /**
+   * @internal Puts a timer entry (a TimerHandle, or a timer-armed future)
+   * in the heap at its `_when`, after the timers with the same deadline.
+   */
+  _addTimer(entry: TimerEntry): void {
+    entry._seq = this._timerSeq++;
+    entry._scheduled = true;
+    this._scheduled.push(entry);
+    if (this._idleResolve !== null) this._wake();
+  }
+
   /** @internal A scheduled timer was cancelled. */
-  _timerHandleCancelled(handle: TimerHandle): void {
+  _timerHandleCancelled(handle: TimerEntry): void {
     if (handle._scheduled) this._timerCancelledCount++;
   }
 
@@ -673,7 +696,7 @@ export class BaseEventLoop extends AbstractEventLoop {
       this._timerCancelledCount = 0;
       return;
     }
-    let top: TimerHandle | undefined;
+    let top: TimerEntry | undefined;
     while ((top = sched.peek()) !== undefined && top._cancelled) {
       this._timerCancelledCount--;
       sched.pop();
@@ -685,7 +708,7 @@ export class BaseEventLoop extends AbstractEventLoop {
   _fireDueTimers(): void {
     const sched = this._scheduled;
     const end = this.time() + this._clockResolution;
-    let top: TimerHandle | undefined;
+    let top: TimerEntry | undefined;
     while ((top = sched.peek()) !== undefined && top._when < end) {
       sched.pop();
       top._scheduled = false;

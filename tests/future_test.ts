@@ -347,10 +347,37 @@ Deno.test("Future.then() on a done future: both callbacks run at once (await's c
       "caught CancelledError:c",
     );
     await assert.rejects(
-      f.then(() => {
-        throw new RangeError("from callback");
-      }, () => {}),
+      async () =>
+        await f.then(() => {
+          throw new RangeError("from callback");
+        }, () => {}),
       RangeError,
+    );
+  });
+});
+
+Deno.test("Future.then() chains with then/catch/finally while pending", async () => {
+  await withLoop(async (loop) => {
+    const f = loop.createFuture<number>();
+    const chain = f.then((v) => v + 1);
+    const caught = f.then(() => {
+      throw new Error("in callback");
+    }, () => "unused").then(() => "no", (e: Error) => `caught ${e.message}`);
+    const fin: string[] = [];
+    const withFinally = (f.then((v) => v) as unknown as Promise<number>)
+      .finally(() => fin.push("finally"));
+    loop.callSoon(() => f.setResult(1));
+    assert.equal(await loop.runUntilComplete(async () => await chain), 2);
+    assert.equal(await caught, "caught in callback");
+    assert.equal(await withFinally, 1);
+    assert.deepEqual(fin, ["finally"]);
+    const g = loop.createFuture();
+    const observed = (g.then(() => "no") as unknown as Promise<string>)
+      .catch((e: Error) => `caught ${e.message}`);
+    loop.callSoon(() => g.setException(new Error("g failed")));
+    assert.equal(
+      await loop.runUntilComplete(async () => await observed),
+      "caught g failed",
     );
   });
 });
