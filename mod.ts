@@ -102,3 +102,37 @@ export {
   type EnsureFutureOptions,
 } from "./futures/ensure_future.ts";
 export { sleep } from "./futures/sleep.ts";
+
+// ---- Transports and protocols ----
+export {
+  BaseProtocol,
+  BufferedProtocol,
+  DatagramProtocol,
+  Protocol,
+  type ProtocolFactory,
+  SubprocessProtocol,
+} from "./transports/protocol.ts";
+export {
+  BaseTransport,
+  DatagramTransport,
+  ReadTransport,
+  SubprocessTransport,
+  Transport,
+  WriteTransport,
+} from "./transports/transport.ts";
+export { Server } from "./transports/server.ts";
+export {
+  type SSLArg,
+  SSLCertVerificationError,
+  SSLError,
+  type SSLOptions,
+} from "./transports/tls.ts";
+export type {
+  AddressLike,
+  CreateConnectionOptions,
+  CreateServerOptions,
+  CreateUnixConnectionOptions,
+  CreateUnixServerOptions,
+  SockSendfileOptions,
+  StartTlsOptions,
+} from "./transports/connections.ts";
