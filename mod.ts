@@ -136,3 +136,26 @@ export type {
   SockSendfileOptions,
   StartTlsOptions,
 } from "./transports/connections.ts";
+
+// ---- Streams ----
+export {
+  DEFAULT_LIMIT,
+  type Separator,
+  StreamReader,
+  type StreamReaderOptions,
+} from "./transports/stream_reader.ts";
+export {
+  StreamWriter,
+  type StreamWriterStartTlsOptions,
+} from "./transports/stream_writer.ts";
+export {
+  type ClientConnectedCallback,
+  openConnection,
+  type OpenConnectionOptions,
+  openUnixConnection,
+  type OpenUnixConnectionOptions,
+  startServer,
+  type StartServerOptions,
+  startUnixServer,
+  type StartUnixServerOptions,
+} from "./transports/streams.ts";

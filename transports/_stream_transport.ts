@@ -95,6 +95,33 @@ export interface StreamTransportOptions {
   canWriteEof?: boolean;
   /** What errors are called in messages ("socket", "pipe"). */
   kind?: string;
+  /**
+   * Call the protocol's `connectionMade()` (default true; false when a
+   * connection is upgraded to TLS under a protocol that already has it).
+   */
+  connectionMade?: boolean;
+}
+
+/**
+ * Hands `data` to `protocol` whatever its kind: `dataReceived()`, or
+ * copied through `getBuffer()`/`bufferUpdated()`.
+ */
+export function feedProtocol(protocol: BaseProtocol, data: Uint8Array): void {
+  if (!(protocol instanceof BufferedProtocol)) {
+    (protocol as Protocol).dataReceived(data);
+    return;
+  }
+  let off = 0;
+  while (off < data.length) {
+    const buf = protocol.getBuffer(data.length - off);
+    if (!(buf instanceof Uint8Array) || buf.length === 0) {
+      throw new RuntimeError("getBuffer() returned an empty buffer");
+    }
+    const n = Math.min(buf.length, data.length - off);
+    buf.set(data.subarray(off, off + n));
+    off += n;
+    protocol.bufferUpdated(n);
+  }
 }
 
 /** A transport over a Deno stream; see the module notes. */
@@ -119,6 +146,10 @@ export class _StreamTransport extends Transport {
   _pending: number | null | undefined = undefined;
   /** @internal */ _eofReceived = false;
   /** @internal */ _readBuf: Uint8Array | null = null;
+  /** @internal The buffer of the read in flight. */
+  _readTarget: Uint8Array | null = null;
+  /** @internal The protocol that lent `_readTarget` (buffered reads). */
+  _readOwner: BaseProtocol | null = null;
   /** @internal The write in flight, or `null`. */
   _writing: Uint8Array | null = null;
   /** @internal How many bytes of the write in flight count as buffered. */
@@ -154,7 +185,7 @@ export class _StreamTransport extends Transport {
     this._reading = options?.readable ?? true;
     this._flow = new WriteFlowControl(loop, this);
     this._server?._attach(this);
-    loop.callSoon(this._connectionMade);
+    if (options?.connectionMade ?? true) loop.callSoon(this._connectionMade);
     const waiter = options?.waiter;
     if (waiter != null) loop.callSoon(_setResultUnlessCancelled, waiter, null);
     if (this._reading) loop.callSoon(this._readMore);
@@ -240,6 +271,8 @@ export class _StreamTransport extends Transport {
     } else {
       buf = this._readBuf ??= new Uint8Array(MIN_READ);
     }
+    this._readTarget = buf;
+    this._readOwner = this._buffered ? this._protocol : null;
     this._readInFlight = true;
     this._stream.read(buf).then(this._onRead, this._onReadError);
   };
@@ -283,7 +316,17 @@ export class _StreamTransport extends Transport {
       this._onEof();
       return;
     }
-    if (this._buffered) {
+    const owner = this._readOwner;
+    if (owner !== (this._buffered ? this._protocol : null)) {
+      // The protocol changed while the read was in flight.
+      const data = (this._readTarget as Uint8Array).slice(0, n);
+      try {
+        feedProtocol(this._protocol, data);
+      } catch (exc) {
+        this._fatalError(exc, "Fatal error: protocol data delivery failed.");
+        return;
+      }
+    } else if (this._buffered) {
       try {
         (this._protocol as BufferedProtocol).bufferUpdated(n);
       } catch (exc) {

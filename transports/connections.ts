@@ -588,6 +588,7 @@ export function startTls(
       serverSide: options?.serverSide,
       serverHostname: options?.serverHostname,
       sslHandshakeTimeout: timeout,
+      connectionMade: false,
     });
   }, (t) => t.close());
 }

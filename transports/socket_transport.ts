@@ -24,6 +24,8 @@ export interface SocketTransportOptions {
   tls?: boolean;
   /** Extra information to add (or override). */
   extra?: Record<string, unknown>;
+  /** Call `connectionMade()` (default true). */
+  connectionMade?: boolean;
 }
 
 /** A transport over a connected `Deno.Conn` or `Deno.TlsConn`. */
@@ -64,6 +66,7 @@ export class _SocketTransport extends _StreamTransport {
       server: options?.server,
       canWriteEof: !tls,
       kind: tls ? "SSL" : "socket",
+      connectionMade: options?.connectionMade,
     });
     this._conn = conn;
   }

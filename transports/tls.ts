@@ -279,6 +279,8 @@ export interface StartTlsOverOptions {
   serverHostname?: string | null;
   /** Seconds the handshake may take (default 60). */
   sslHandshakeTimeout?: number;
+  /** Call `protocol.connectionMade()` on the new transport (default true). */
+  connectionMade?: boolean;
 }
 
 /**
@@ -356,6 +358,7 @@ export async function startTlsOver(
   const waiter = new Future<unknown>({ loop });
   const upgraded = new _SocketTransport(loop, tlsConn, protocol, {
     waiter,
+    connectionMade: options.connectionMade ?? true,
     tls: true,
     sslcontext: ssl,
     alpnProtocol: alpn,
