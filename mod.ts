@@ -159,3 +159,11 @@ export {
   startUnixServer,
   type StartUnixServerOptions,
 } from "./transports/streams.ts";
+export {
+  fromReadableStream,
+  type FromWebStreamOptions,
+  fromWritableStream,
+  toReadableStream,
+  type ToReadableStreamOptions,
+  toWritableStream,
+} from "./transports/web_streams.ts";
