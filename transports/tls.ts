@@ -136,9 +136,16 @@ export function sslOptions(ssl: SSLArg, what: string): SSLOptions | null {
 /** Translates a Deno TLS error into `SSLCertVerificationError`/`SSLError`. */
 export function tlsError(e: unknown, hostname?: string): unknown {
   if (!(e instanceof Error) || e instanceof SSLError) return e;
-  const m = /invalid peer certificate: (\w+)/.exec(e.message);
+  const m = /invalid peer certificate: (.*)$/s.exec(e.message);
   if (m !== null) {
-    const reason = m[1];
+    const detail = m[1];
+    const reason = /not valid for name/i.test(detail)
+      ? "NotValidForName"
+      : /expired/i.test(detail)
+      ? "Expired"
+      : /^\w+$/.test(detail)
+      ? detail
+      : detail.split(/[:;]/)[0];
     const why: Record<string, string> = {
       UnknownIssuer: "unable to get local issuer certificate (unknown CA)",
       NotValidForName: `host name mismatch, certificate is not valid for '${
@@ -245,6 +252,9 @@ export async function handshake(
 /** Relays what one transport reads into another. */
 class Pipe extends Protocol {
   other: Transport | null = null;
+  own: Transport | null = null;
+  partner: Pipe | null = null;
+  gotEof = false;
   onLost: (exc: Error | null) => void;
   constructor(onLost: (exc: Error | null) => void) {
     super();
@@ -254,9 +264,15 @@ class Pipe extends Protocol {
     this.other?.write(data);
   }
   override eofReceived(): boolean {
+    this.gotEof = true;
     const other = this.other;
     if (other !== null && other.canWriteEof()) other.writeEof();
     else other?.close();
+    if (this.partner?.gotEof) {
+      // Both directions are done: close both transports.
+      this.own?.close();
+      other?.close();
+    }
     return true;
   }
   override pauseWriting(): void {
@@ -341,7 +357,11 @@ export async function startTlsOver(
   const relayProto = new Pipe(() => {});
   const relay = new _SocketTransport(loop, plain, relayProto);
   relayProto.other = transport;
+  relayProto.own = relay;
   outer.other = relay;
+  outer.own = transport;
+  outer.partner = relayProto;
+  relayProto.partner = outer;
   transport.resumeReading();
   let alpn: string | null;
   try {
