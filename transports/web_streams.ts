@@ -66,7 +66,7 @@ export interface ToReadableStreamOptions {
 export function toReadableStream(
   reader: StreamReader,
   options?: ToReadableStreamOptions,
-): ReadableStream<Uint8Array> {
+): ReadableStream<Uint8Array<ArrayBuffer>> {
   if (!(reader instanceof StreamReader)) {
     throw new TypeError(
       `Cannot make ReadableStream as 'reader' must be a StreamReader: current value is ${
@@ -75,11 +75,11 @@ export function toReadableStream(
     );
   }
   const chunkSize = options?.chunkSize ?? 65536;
-  return new ReadableStream<Uint8Array>({
+  return new ReadableStream<Uint8Array<ArrayBuffer>>({
     async pull(controller) {
       const data = await reader.read(chunkSize);
       if (data.length === 0) controller.close();
-      else controller.enqueue(data);
+      else controller.enqueue(data as Uint8Array<ArrayBuffer>);
     },
     cancel() {
       reader._transport?.close();
