@@ -9,7 +9,9 @@ export function hostPort(defaultPort: number): { host: string; port: number } {
   let port = defaultPort;
   const args = Deno.args;
   for (let i = 0; i < args.length; i++) {
-    const [k, v] = args[i].includes("=") ? args[i].split("=", 2) : [args[i], args[i + 1]];
+    const [k, v] = args[i].includes("=")
+      ? args[i].split("=", 2)
+      : [args[i], args[i + 1]];
     if (k === "--host") host = v;
     else if (k === "--port") port = Number(v);
     else continue;

@@ -10,15 +10,24 @@
 import * as asyncio from "../mod.ts";
 import { hostPort, listening } from "./_args.ts";
 
-const clients = new Map<asyncio.Task, [asyncio.StreamReader, asyncio.StreamWriter]>();
+const clients = new Map<
+  asyncio.Task,
+  [asyncio.StreamReader, asyncio.StreamWriter]
+>();
 
-function acceptClient(reader: asyncio.StreamReader, writer: asyncio.StreamWriter): void {
+function acceptClient(
+  reader: asyncio.StreamReader,
+  writer: asyncio.StreamWriter,
+): void {
   const task = asyncio.createTask(() => handleClient(reader, writer));
   clients.set(task, [reader, writer]);
   task.addDoneCallback(() => clients.delete(task));
 }
 
-async function handleClient(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) {
+async function handleClient(
+  reader: asyncio.StreamReader,
+  writer: asyncio.StreamWriter,
+) {
   const peer = writer.getExtraInfo("peername") as Deno.NetAddr;
   const me = new TextEncoder().encode(`[${peer.hostname}:${peer.port}] `);
   try {

@@ -21,7 +21,9 @@ await asyncio.run(async () => {
   const ssl = tls
     ? {
       caCerts: [
-        Deno.readTextFileSync(new URL("../tests/fixtures/tls/ca.pem", import.meta.url)),
+        Deno.readTextFileSync(
+          new URL("../tests/fixtures/tls/ca.pem", import.meta.url),
+        ),
       ],
     }
     : undefined;

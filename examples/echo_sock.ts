@@ -20,7 +20,10 @@ function* handleClient(client: Deno.Conn): Coroutine<void> {
       yield* loop.sockSendall(client, data);
     }
   } catch (e) {
-    if (!(e instanceof Deno.errors.BrokenPipe || e instanceof Deno.errors.ConnectionReset)) throw e;
+    if (
+      !(e instanceof Deno.errors.BrokenPipe ||
+        e instanceof Deno.errors.ConnectionReset)
+    ) throw e;
   } finally {
     client.close();
   }

@@ -9,7 +9,10 @@
 import * as asyncio from "../mod.ts";
 import { hostPort, listening } from "./_args.ts";
 
-async function handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) {
+async function handle(
+  reader: asyncio.StreamReader,
+  writer: asyncio.StreamWriter,
+) {
   try {
     for (;;) {
       const data = await reader.read(65536);
@@ -18,7 +21,10 @@ async function handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
       await writer.drain();
     }
   } catch (e) {
-    if (!(e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe)) throw e;
+    if (
+      !(e instanceof Deno.errors.ConnectionReset ||
+        e instanceof Deno.errors.BrokenPipe)
+    ) throw e;
   }
   writer.close();
 }

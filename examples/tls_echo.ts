@@ -17,7 +17,10 @@ const ssl: asyncio.SSLOptions = {
   key: Deno.readTextFileSync(new URL("server.key", dir)),
 };
 
-async function handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) {
+async function handle(
+  reader: asyncio.StreamReader,
+  writer: asyncio.StreamWriter,
+) {
   try {
     for (;;) {
       const data = await reader.read(65536);

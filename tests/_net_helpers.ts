@@ -88,7 +88,9 @@ export class RecordingProtocol extends Protocol {
   }
   /** Events with runs of "data" collapsed. */
   order(): string[] {
-    return this.events.filter((e, i, a) => !(e === "data" && a[i - 1] === "data"));
+    return this.events.filter((e, i, a) =>
+      !(e === "data" && a[i - 1] === "data")
+    );
   }
 }
 
@@ -125,7 +127,10 @@ export async function readN(conn: Deno.Conn, n: number): Promise<Uint8Array> {
 }
 
 /** Writes all of `data` to `conn`. */
-export async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
+export async function writeAll(
+  conn: Deno.Conn,
+  data: Uint8Array,
+): Promise<void> {
   let off = 0;
   while (off < data.length) off += await conn.write(data.subarray(off));
 }

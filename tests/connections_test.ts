@@ -45,7 +45,9 @@ Deno.test("loop.sockAccept()/sockRecv()/sockSendall(): the seed's echo server wi
       yield* loop.sockSendall(client, big);
       const buf = new Uint8Array(big.length);
       let got = 0;
-      while (got < big.length) got += yield* loop.sockRecvInto(client, buf.subarray(got));
+      while (got < big.length) {
+        got += yield* loop.sockRecvInto(client, buf.subarray(got));
+      }
       assert.ok(buf.every((b) => b === 3));
       client.close();
       acceptor.cancel();
@@ -59,7 +61,10 @@ Deno.test("loop.sockAccept()/sockRecv()/sockSendall(): the seed's echo server wi
 Deno.test("loop.sockRecv() gives an empty array at EOF and keeps bytes for a cancelled call", async () => {
   await run(async (loop) => {
     using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const client = await loop.sockConnect(["127.0.0.1", (listener.addr as Deno.NetAddr).port]);
+    const client = await loop.sockConnect([
+      "127.0.0.1",
+      (listener.addr as Deno.NetAddr).port,
+    ]);
     const [conn] = await loop.sockAccept(listener);
     const waiting = loop.createTask(() => loop.sockRecv(conn, 10));
     await sleep(0.01);
@@ -87,7 +92,8 @@ Deno.test("loop.sockSendfile() sends a file region (fallback) and moves the file
     assert.equal(await file.seek(0, Deno.SeekMode.Current), 7);
     assert.equal(dec(await loop.sockRecv(conn, 100)), "23456");
     await assert.rejects(
-      async () => await loop.sockSendfile(client, file, 0, null, { fallback: false }),
+      async () =>
+        await loop.sockSendfile(client, file, 0, null, { fallback: false }),
       SendfileNotAvailableError,
     );
     client.close();
@@ -102,19 +108,27 @@ Deno.test("loop.createConnection() rejects refused connections, bad arguments an
     const port = (l.addr as Deno.NetAddr).port;
     l.close();
     await assert.rejects(
-      async () => await loop.createConnection(() => new Protocol(), "127.0.0.1", port),
+      async () =>
+        await loop.createConnection(() => new Protocol(), "127.0.0.1", port),
       Deno.errors.ConnectionRefused,
     );
     await assert.rejects(
-      async () => await loop.createConnection(() => new Protocol(), "127.0.0.1", -1),
+      async () =>
+        await loop.createConnection(() => new Protocol(), "127.0.0.1", -1),
       TypeError,
     );
     await assert.rejects(
-      async () => await loop.createConnection(() => new Protocol(), "127.0.0.1", 1, { localAddr: ["127.0.0.1", 0] }),
+      async () =>
+        await loop.createConnection(() => new Protocol(), "127.0.0.1", 1, {
+          localAddr: ["127.0.0.1", 0],
+        }),
       NotImplementedError,
     );
     await assert.rejects(
-      async () => await loop.createConnection(() => new Protocol(), "::1", 1, { family: 4 }),
+      async () =>
+        await loop.createConnection(() => new Protocol(), "::1", 1, {
+          family: 4,
+        }),
       Deno.errors.NotFound,
     );
   });
@@ -124,7 +138,12 @@ Deno.test("loop.createConnection() on IPv6 ::1, with sock=, and with family", as
   await run(async (loop) => {
     using listener = Deno.listen({ hostname: "::1", port: 0 });
     const port = (listener.addr as Deno.NetAddr).port;
-    const [t, p] = await loop.createConnection(() => new RecordingProtocol(loop), "localhost", port, { family: 6 });
+    const [t, p] = await loop.createConnection(
+      () => new RecordingProtocol(loop),
+      "localhost",
+      port,
+      { family: 6 },
+    );
     const peer = await listener.accept();
     assert.equal((t.getExtraInfo("peername") as Deno.NetAddr).hostname, "::1");
     t.close();
@@ -132,7 +151,12 @@ Deno.test("loop.createConnection() on IPv6 ::1, with sock=, and with family", as
     peer.close();
     const raw = await Deno.connect({ hostname: "::1", port });
     const peer2 = await listener.accept();
-    const [t2, p2] = await loop.createConnection(() => new RecordingProtocol(loop), null, null, { sock: raw });
+    const [t2, p2] = await loop.createConnection(
+      () => new RecordingProtocol(loop),
+      null,
+      null,
+      { sock: raw },
+    );
     await peer2.write(enc("via sock"));
     while (p2.nbytes < 8) await sleep(0.001);
     assert.equal(dec(p2.received()), "via sock");

@@ -111,7 +111,10 @@ for (const name of ["echo_sock.ts", "echo_protocol.ts", "echo_streams.ts"]) {
     const server = await startExample(name);
     try {
       assert.equal(await echoOnce(server.port, "ping"), "ping");
-      assert.equal(await echoOnce(server.port, "x".repeat(100000)), "x".repeat(100000));
+      assert.equal(
+        await echoOnce(server.port, "x".repeat(100000)),
+        "x".repeat(100000),
+      );
     } finally {
       await server.stop();
     }
@@ -142,9 +145,17 @@ Deno.test("examples/chat.ts broadcasts a line to the other clients", async () =>
 
 Deno.test("examples/echo_client.ts prints the echo of echo_protocol.ts, and over TLS of tls_echo.ts", async () => {
   const plain = await startExample("echo_protocol.ts");
-  const tls = await startExample("tls_echo.ts", ["--allow-net", "--allow-read"]);
+  const tls = await startExample("tls_echo.ts", [
+    "--allow-net",
+    "--allow-read",
+  ]);
   try {
-    const r = await runExample("echo_client.ts", ["--port", String(plain.port), "--message", "hello"], ["--allow-net"]);
+    const r = await runExample("echo_client.ts", [
+      "--port",
+      String(plain.port),
+      "--message",
+      "hello",
+    ], ["--allow-net"]);
     assert.equal(r.stderr, "");
     assert.equal(r.stdout, "echo: hello\n");
     const t = await runExample(

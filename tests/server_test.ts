@@ -19,8 +19,15 @@ function run(body: (loop: DenoEventLoop) => Promise<void>) {
 Deno.test("Server.waitClosed() waits for close() and for every connection (CPython 3.12)", async () => {
   await run(async (loop) => {
     let proto!: RecordingProtocol;
-    const server = await loop.createServer(() => (proto = new RecordingProtocol(loop)), "127.0.0.1", 0);
-    const client = await Deno.connect({ hostname: "127.0.0.1", port: portOf(server) });
+    const server = await loop.createServer(
+      () => (proto = new RecordingProtocol(loop)),
+      "127.0.0.1",
+      0,
+    );
+    const client = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: portOf(server),
+    });
     await proto.made;
     let closed = false;
     const waiting = loop.createTask(async () => {
@@ -44,13 +51,23 @@ Deno.test("Server.waitClosed() waits for close() and for every connection (CPyth
 Deno.test("Server.closeClients() and abortClients() end the accepted connections", async () => {
   await run(async (loop) => {
     const protos: RecordingProtocol[] = [];
-    const server = await loop.createServer(() => {
-      const p = new RecordingProtocol(loop);
-      protos.push(p);
-      return p;
-    }, "127.0.0.1", 0);
-    const c1 = await Deno.connect({ hostname: "127.0.0.1", port: portOf(server) });
-    const c2 = await Deno.connect({ hostname: "127.0.0.1", port: portOf(server) });
+    const server = await loop.createServer(
+      () => {
+        const p = new RecordingProtocol(loop);
+        protos.push(p);
+        return p;
+      },
+      "127.0.0.1",
+      0,
+    );
+    const c1 = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: portOf(server),
+    });
+    const c2 = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: portOf(server),
+    });
     while (protos.length < 2) await sleep(0.001);
     await protos[0].made;
     await protos[1].made;
@@ -63,8 +80,15 @@ Deno.test("Server.closeClients() and abortClients() end the accepted connections
     c1.close();
     c2.close();
 
-    const server2 = await loop.createServer(() => new RecordingProtocol(loop), "127.0.0.1", 0);
-    const c3 = await Deno.connect({ hostname: "127.0.0.1", port: portOf(server2) });
+    const server2 = await loop.createServer(
+      () => new RecordingProtocol(loop),
+      "127.0.0.1",
+      0,
+    );
+    const c3 = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: portOf(server2),
+    });
     await sleep(0.01);
     server2.close();
     server2.abortClients();
@@ -75,7 +99,12 @@ Deno.test("Server.closeClients() and abortClients() end the accepted connections
 
 Deno.test("Server.serveForever() runs until cancelled, then closes the server", async () => {
   await run(async (loop) => {
-    const server = await loop.createServer(() => new Protocol(), "127.0.0.1", 0, { startServing: false });
+    const server = await loop.createServer(
+      () => new Protocol(),
+      "127.0.0.1",
+      0,
+      { startServing: false },
+    );
     assert.equal(server.isServing(), false);
     const task = loop.createTask(() => server.serveForever());
     await sleep(0.01);
@@ -91,13 +120,21 @@ Deno.test("Server.serveForever() runs until cancelled, then closes the server", 
 Deno.test("Server.startServing() starts a server made with startServing: false", async () => {
   await run(async (loop) => {
     let made = 0;
-    await using server = await loop.createServer(() => {
-      made++;
-      return new Protocol();
-    }, "127.0.0.1", 0, { startServing: false });
+    await using server = await loop.createServer(
+      () => {
+        made++;
+        return new Protocol();
+      },
+      "127.0.0.1",
+      0,
+      { startServing: false },
+    );
     await server.startServing();
     assert.ok(server.isServing());
-    const c = await Deno.connect({ hostname: "127.0.0.1", port: portOf(server) });
+    const c = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: portOf(server),
+    });
     while (made === 0) await sleep(0.001);
     c.close();
   });
@@ -105,10 +142,17 @@ Deno.test("Server.startServing() starts a server made with startServing: false",
 
 Deno.test("loop.createServer() listens on a list of hosts, IPv4 and IPv6 (::1), each on its own port 0", async () => {
   await run(async (loop) => {
-    await using server = await loop.createServer(() => new Protocol(), ["127.0.0.1", "::1"], 0);
+    await using server = await loop.createServer(() => new Protocol(), [
+      "127.0.0.1",
+      "::1",
+    ], 0);
     const addrs = server.sockets.map((l) => l.addr as Deno.NetAddr);
     assert.deepEqual(addrs.map((a) => a.hostname), ["127.0.0.1", "::1"]);
-    const [t, p] = await loop.createConnection(() => new RecordingProtocol(loop), "::1", addrs[1].port);
+    const [t, p] = await loop.createConnection(
+      () => new RecordingProtocol(loop),
+      "::1",
+      addrs[1].port,
+    );
     assert.equal((t.getExtraInfo("peername") as Deno.NetAddr).hostname, "::1");
     t.close();
     await p.done;
@@ -117,11 +161,27 @@ Deno.test("loop.createServer() listens on a list of hosts, IPv4 and IPv6 (::1), 
 
 Deno.test("loop.createServer() rejects bad arguments and taken addresses", async () => {
   await run(async (loop) => {
-    await assert.rejects(async () => await loop.createServer("x" as never, "127.0.0.1", 0), TypeError);
-    await assert.rejects(async () => await loop.createServer(() => new Protocol(), "127.0.0.1", 70000), TypeError);
-    await using server = await loop.createServer(() => new Protocol(), "127.0.0.1", 0);
     await assert.rejects(
-      async () => await loop.createServer(() => new Protocol(), "127.0.0.1", portOf(server)),
+      async () => await loop.createServer("x" as never, "127.0.0.1", 0),
+      TypeError,
+    );
+    await assert.rejects(
+      async () =>
+        await loop.createServer(() => new Protocol(), "127.0.0.1", 70000),
+      TypeError,
+    );
+    await using server = await loop.createServer(
+      () => new Protocol(),
+      "127.0.0.1",
+      0,
+    );
+    await assert.rejects(
+      async () =>
+        await loop.createServer(
+          () => new Protocol(),
+          "127.0.0.1",
+          portOf(server),
+        ),
       Deno.errors.AddrInUse,
     );
   });
@@ -133,8 +193,14 @@ Deno.test("loop.createUnixServer() serves a Unix socket, removes a stale file, a
     const path = `${dir}/srv.sock`;
     const stale = Deno.listen({ transport: "unix", path });
     stale.close();
-    const server = await loop.createUnixServer(() => new RecordingProtocol(loop), path);
-    const [t, p] = await loop.createUnixConnection(() => new RecordingProtocol(loop), path);
+    const server = await loop.createUnixServer(
+      () => new RecordingProtocol(loop),
+      path,
+    );
+    const [t, p] = await loop.createUnixConnection(
+      () => new RecordingProtocol(loop),
+      path,
+    );
     assert.equal((t.getExtraInfo("peername") as Deno.UnixAddr).path, path);
     t.close();
     await p.done;
@@ -149,7 +215,11 @@ Deno.test("Server works with await using: closed and waited for at the end of th
   await run(async (loop) => {
     let s: { isServing(): boolean } | null = null;
     {
-      await using server = await loop.createServer(() => new Protocol(), "127.0.0.1", 0);
+      await using server = await loop.createServer(
+        () => new Protocol(),
+        "127.0.0.1",
+        0,
+      );
       s = server;
       assert.ok(server.isServing());
     }

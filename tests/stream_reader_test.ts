@@ -75,7 +75,10 @@ Deno.test("StreamReader.readexactly() reads n bytes or raises IncompleteReadErro
     assert.equal(dec(e.partial), "45678");
     assert.equal(e.expected, 10);
     assert.equal((await reader("").readexactly(0)).length, 0);
-    await assert.rejects(async () => await reader("").readexactly(-1), RangeError);
+    await assert.rejects(
+      async () => await reader("").readexactly(-1),
+      RangeError,
+    );
   });
 });
 
@@ -87,20 +90,36 @@ Deno.test("StreamReader.readuntil() takes bytes, strings and lists; IncompleteRe
     r.feedData(enc("|d;"));
     assert.equal(dec(await r.readuntil([";", "|"])), "ccc|");
     r.feedEof();
-    const e = await Promise.resolve(r.readuntil("!")).then(() => null, (x) => x);
+    const e = await Promise.resolve(r.readuntil("!")).then(
+      () => null,
+      (x) => x,
+    );
     assert.ok(e instanceof IncompleteReadError);
     assert.equal(dec(e.partial), "d;");
     assert.equal(e.expected, null);
-    await assert.rejects(async () => await reader("x").readuntil(""), RangeError);
+    await assert.rejects(
+      async () => await reader("x").readuntil(""),
+      RangeError,
+    );
 
     const small = reader("0123456789", false, 5);
-    const over = await Promise.resolve(small.readuntil("!")).then(() => null, (x) => x);
+    const over = await Promise.resolve(small.readuntil("!")).then(
+      () => null,
+      (x) => x,
+    );
     assert.ok(over instanceof LimitOverrunError);
     assert.equal(over.consumed, 10);
     const found = reader("0123456789!", false, 5);
-    const over2 = await Promise.resolve(found.readuntil("!")).then(() => null, (x) => x);
+    const over2 = await Promise.resolve(found.readuntil("!")).then(
+      () => null,
+      (x) => x,
+    );
     assert.ok(over2 instanceof LimitOverrunError);
-    assert.equal(dec(await found.readexactly(11)), "0123456789!", "data stays in the buffer");
+    assert.equal(
+      dec(await found.readexactly(11)),
+      "0123456789!",
+      "data stays in the buffer",
+    );
   });
 });
 

@@ -46,7 +46,10 @@ Deno.test("openConnection() and startServer() echo, with writeEof half-close and
     writer.close();
     assert.ok(writer.isClosing());
     await writer.waitClosed();
-    assert.equal(typeof (writer.getExtraInfo("peername") as Deno.NetAddr).port, "number");
+    assert.equal(
+      typeof (writer.getExtraInfo("peername") as Deno.NetAddr).port,
+      "number",
+    );
   });
 });
 
@@ -54,7 +57,10 @@ Deno.test("StreamWriter.drain() waits while the peer does not read, and resumes 
   await run(async (loop) => {
     using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const accepted = listener.accept();
-    const [, writer] = await openConnection("127.0.0.1", (listener.addr as Deno.NetAddr).port);
+    const [, writer] = await openConnection(
+      "127.0.0.1",
+      (listener.addr as Deno.NetAddr).port,
+    );
     const peer = await accepted;
     const chunk = new Uint8Array(1024 * 1024);
     let written = 0;
@@ -68,7 +74,11 @@ Deno.test("StreamWriter.drain() waits while the peer does not read, and resumes 
       drained = true;
     });
     await sleep(0.05);
-    assert.equal(drained, false, "drain() did not wait for a peer that does not read");
+    assert.equal(
+      drained,
+      false,
+      "drain() did not wait for a peer that does not read",
+    );
     assert.ok(writer.transport.getWriteBufferSize() > 65536);
     await readN(peer, 64 * chunk.length);
     await writing;
@@ -83,12 +93,18 @@ Deno.test("StreamWriter.drain() raises the connection error once the connection 
   await run(async () => {
     using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const accepted = listener.accept();
-    const [reader, writer] = await openConnection("127.0.0.1", (listener.addr as Deno.NetAddr).port);
+    const [reader, writer] = await openConnection(
+      "127.0.0.1",
+      (listener.addr as Deno.NetAddr).port,
+    );
     const peer = await accepted;
     await peer.write(enc("x"));
     await reader.readexactly(1);
     writer.transport.abort();
-    await assert.rejects(async () => await writer.drain(), Deno.errors.ConnectionReset);
+    await assert.rejects(
+      async () => await writer.drain(),
+      Deno.errors.ConnectionReset,
+    );
     peer.close();
   });
 });
@@ -96,16 +112,26 @@ Deno.test("StreamWriter.drain() raises the connection error once the connection 
 Deno.test("startServer() reports a failing client callback to the exception handler and closes the connection", async () => {
   await withLoop((l, seen) =>
     l.runUntilComplete(async () => {
-      await using server = await startServer(async () => {
-        await sleep(0);
-        throw new Error("handler failed");
-      }, "127.0.0.1", 0);
-      const [reader, writer] = await openConnection("127.0.0.1", portOf(server));
+      await using server = await startServer(
+        async () => {
+          await sleep(0);
+          throw new Error("handler failed");
+        },
+        "127.0.0.1",
+        0,
+      );
+      const [reader, writer] = await openConnection(
+        "127.0.0.1",
+        portOf(server),
+      );
       assert.equal((await reader.read()).length, 0);
       writer.close();
       await writer.waitClosed();
       assert.equal(seen.length, 1);
-      assert.equal(seen[0].message, "Unhandled exception in client_connected_cb");
+      assert.equal(
+        seen[0].message,
+        "Unhandled exception in client_connected_cb",
+      );
       seen.length = 0;
     })
   );
@@ -131,7 +157,11 @@ Deno.test("StreamReader buffers up to twice its limit, then pauses the transport
   await run(async () => {
     using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const accepted = listener.accept();
-    const [reader, writer] = await openConnection("127.0.0.1", (listener.addr as Deno.NetAddr).port, { limit: 1024 });
+    const [reader, writer] = await openConnection(
+      "127.0.0.1",
+      (listener.addr as Deno.NetAddr).port,
+      { limit: 1024 },
+    );
     const peer = await accepted;
     await peer.write(new Uint8Array(16 * 1024));
     await sleep(0.05);
@@ -146,25 +176,31 @@ Deno.test("StreamReader buffers up to twice its limit, then pauses the transport
 
 Deno.test("toReadableStream() and toWritableStream() plug connections into Web Streams (CompressionStream)", async () => {
   await run(async () => {
-    await using server = await startServer(async (reader, writer) => {
-      const text = await new Response(
-        toReadableStream(reader).pipeThrough(new DecompressionStream("gzip")),
-      ).text();
-      writer.write(enc(text.toUpperCase()));
-      writer.close();
-    }, "127.0.0.1", 0);
+    await using server = await startServer(
+      async (reader, writer) => {
+        const text = await new Response(
+          toReadableStream(reader).pipeThrough(new DecompressionStream("gzip")),
+        ).text();
+        writer.write(enc(text.toUpperCase()));
+        writer.close();
+      },
+      "127.0.0.1",
+      0,
+    );
     const [reader, writer] = await openConnection("127.0.0.1", portOf(server));
     const sending = new Blob(["compressed hello"]).stream()
       .pipeThrough(new CompressionStream("gzip"))
-      .pipeTo(new WritableStream({
-        write(chunk) {
-          writer.write(chunk);
-          return writer.drain();
-        },
-        close() {
-          writer.writeEof();
-        },
-      }));
+      .pipeTo(
+        new WritableStream({
+          write(chunk) {
+            writer.write(chunk);
+            return writer.drain();
+          },
+          close() {
+            writer.writeEof();
+          },
+        }),
+      );
     await sending;
     assert.equal(dec(await reader.read()), "COMPRESSED HELLO");
     await new Blob([]).stream().pipeTo(toWritableStream(writer));
@@ -173,17 +209,21 @@ Deno.test("toReadableStream() and toWritableStream() plug connections into Web S
 
 Deno.test("fromReadableStream() and fromWritableStream() make a reader and a writer of Web Streams", async () => {
   await run(async () => {
-    const reader = fromReadableStream(new Blob(["l1\nl2\n"]).stream(), { limit: 2 });
+    const reader = fromReadableStream(new Blob(["l1\nl2\n"]).stream(), {
+      limit: 2,
+    });
     const lines: string[] = [];
     for await (const line of reader) lines.push(dec(line));
     assert.deepEqual(lines, ["l1\n", "l2\n"]);
 
     const chunks: string[] = [];
-    const writer = fromWritableStream(new WritableStream<Uint8Array>({
-      write(c) {
-        chunks.push(dec(c));
-      },
-    }));
+    const writer = fromWritableStream(
+      new WritableStream<Uint8Array>({
+        write(c) {
+          chunks.push(dec(c));
+        },
+      }),
+    );
     writer.write(enc("a"));
     writer.write(enc("b"));
     await writer.drain();

@@ -12,7 +12,13 @@ import {
   type StreamWriter,
 } from "../mod.ts";
 import { withLoop } from "./_helpers.ts";
-import { dec, enc, portOf, RecordingProtocol, tlsFixture } from "./_net_helpers.ts";
+import {
+  dec,
+  enc,
+  portOf,
+  RecordingProtocol,
+  tlsFixture,
+} from "./_net_helpers.ts";
 
 const CA = tlsFixture("ca.pem");
 const serverSsl = (name = "server") => ({
@@ -40,7 +46,9 @@ Deno.test("TLS: ssl options with the test CA verify the server and carry data; e
       ssl: { ...serverSsl(), alpnProtocols: ["echo/1"] },
     });
     const ssl = { caCerts: [CA], alpnProtocols: ["echo/1"] };
-    const [reader, writer] = await openConnection("localhost", portOf(server), { ssl });
+    const [reader, writer] = await openConnection("localhost", portOf(server), {
+      ssl,
+    });
     assert.equal(writer.getExtraInfo("sslcontext"), ssl);
     assert.equal(writer.getExtraInfo("alpnProtocol"), "echo/1");
     assert.equal(writer.getExtraInfo("peercert"), null);
@@ -54,21 +62,31 @@ Deno.test("TLS: ssl options with the test CA verify the server and carry data; e
 
 Deno.test("TLS: ssl: true rejects a certificate from an unknown CA with SSLCertVerificationError", async () => {
   await run(async () => {
-    await using server = await startServer(echoLine, "127.0.0.1", 0, { ssl: serverSsl() });
-    const err = await openConnection("localhost", portOf(server), { ssl: true }).then(
-      () => null,
-      (e) => e,
-    );
+    await using server = await startServer(echoLine, "127.0.0.1", 0, {
+      ssl: serverSsl(),
+    });
+    const err = await openConnection("localhost", portOf(server), { ssl: true })
+      .then(
+        () => null,
+        (e) => e,
+      );
     assert.ok(err instanceof SSLCertVerificationError, String(err));
     assert.equal(err.reason, "UnknownIssuer");
-    assert.match(err.message, /certificate verify failed: unable to get local issuer/);
+    assert.match(
+      err.message,
+      /certificate verify failed: unable to get local issuer/,
+    );
   });
 });
 
 Deno.test("TLS: a certificate signed by an untrusted CA fails even with caCerts", async () => {
   await run(async () => {
-    await using server = await startServer(echoLine, "127.0.0.1", 0, { ssl: serverSsl("untrusted") });
-    const err = await openConnection("localhost", portOf(server), { ssl: { caCerts: [CA] } })
+    await using server = await startServer(echoLine, "127.0.0.1", 0, {
+      ssl: serverSsl("untrusted"),
+    });
+    const err = await openConnection("localhost", portOf(server), {
+      ssl: { caCerts: [CA] },
+    })
       .then(() => null, (e) => e);
     assert.ok(err instanceof SSLCertVerificationError);
     assert.equal(err.reason, "UnknownIssuer");
@@ -77,8 +95,12 @@ Deno.test("TLS: a certificate signed by an untrusted CA fails even with caCerts"
 
 Deno.test("TLS: a wrong host name fails; checkHostname: false accepts it", async () => {
   await run(async (loop) => {
-    await using server = await startServer(echoLine, "127.0.0.1", 0, { ssl: serverSsl("wronghost") });
-    const err = await openConnection("localhost", portOf(server), { ssl: { caCerts: [CA] } })
+    await using server = await startServer(echoLine, "127.0.0.1", 0, {
+      ssl: serverSsl("wronghost"),
+    });
+    const err = await openConnection("localhost", portOf(server), {
+      ssl: { caCerts: [CA] },
+    })
       .then(() => null, (e) => e);
     assert.ok(err instanceof SSLCertVerificationError);
     assert.equal(err.reason, "NotValidForName");
@@ -91,10 +113,15 @@ Deno.test("TLS: a wrong host name fails; checkHostname: false accepts it", async
     writer.close();
     await writer.waitClosed();
     // serverHostname names the certificate to expect.
-    const [t, p] = await loop.createConnection(() => new RecordingProtocol(loop), "127.0.0.1", portOf(server), {
-      ssl: { caCerts: [CA] },
-      serverHostname: "wrong.example",
-    });
+    const [t, p] = await loop.createConnection(
+      () => new RecordingProtocol(loop),
+      "127.0.0.1",
+      portOf(server),
+      {
+        ssl: { caCerts: [CA] },
+        serverHostname: "wrong.example",
+      },
+    );
     t.close();
     await p.done;
   });
@@ -102,8 +129,12 @@ Deno.test("TLS: a wrong host name fails; checkHostname: false accepts it", async
 
 Deno.test("TLS: an expired certificate fails with reason Expired", async () => {
   await run(async () => {
-    await using server = await startServer(echoLine, "127.0.0.1", 0, { ssl: serverSsl("expired") });
-    const err = await openConnection("localhost", portOf(server), { ssl: { caCerts: [CA] } })
+    await using server = await startServer(echoLine, "127.0.0.1", 0, {
+      ssl: serverSsl("expired"),
+    });
+    const err = await openConnection("localhost", portOf(server), {
+      ssl: { caCerts: [CA] },
+    })
       .then(() => null, (e) => e);
     assert.ok(err instanceof SSLCertVerificationError);
     assert.equal(err.reason, "Expired");
@@ -112,16 +143,20 @@ Deno.test("TLS: an expired certificate fails with reason Expired", async () => {
 
 Deno.test("StreamWriter.startTls() upgrades a live plain connection on both sides (STARTTLS)", async () => {
   await run(async () => {
-    await using server = await startServer(async (reader, writer) => {
-      assert.equal(dec(await reader.readline()), "STARTTLS\n");
-      writer.write(enc("GO\n"));
-      await writer.drain();
-      await writer.startTls(serverSsl());
-      const line = await reader.readline();
-      writer.write(enc(`secure ${dec(line)}`));
-      await writer.drain();
-      writer.close();
-    }, "127.0.0.1", 0);
+    await using server = await startServer(
+      async (reader, writer) => {
+        assert.equal(dec(await reader.readline()), "STARTTLS\n");
+        writer.write(enc("GO\n"));
+        await writer.drain();
+        await writer.startTls(serverSsl());
+        const line = await reader.readline();
+        writer.write(enc(`secure ${dec(line)}`));
+        await writer.drain();
+        writer.close();
+      },
+      "127.0.0.1",
+      0,
+    );
     const [reader, writer] = await openConnection("127.0.0.1", portOf(server));
     writer.write(enc("STARTTLS\n"));
     assert.equal(dec(await reader.readline()), "GO\n");
