@@ -1,6 +1,5 @@
 // Server over real listeners (CPython's test_server.py): waitClosed
 // semantics, serveForever, startServing, host lists, IPv6, Unix sockets.
-// deno-lint-ignore-file require-await -- protocol factories and callbacks
 import assert from "node:assert/strict";
 import {
   CancelledError,

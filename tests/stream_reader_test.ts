@@ -1,5 +1,4 @@
 // StreamReader fed by hand (CPython's test_streams.py, reader parts).
-// deno-lint-ignore-file require-await -- bodies of run()
 import assert from "node:assert/strict";
 import {
   type Coroutine,

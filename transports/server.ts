@@ -12,7 +12,7 @@ import type { Awaitable, Coroutine } from "../futures/types.ts";
 import type { AbstractEventLoop } from "../loop/events.ts";
 import type { BaseProtocol, ProtocolFactory } from "./protocol.ts";
 import type { Transport } from "./transport.ts";
-import { isOSError, type TransportOwner } from "./_stream_transport.ts";
+import { isOSError } from "./_stream_transport.ts";
 import { _SocketTransport } from "./socket_transport.ts";
 import { handshake, type SSLOptions } from "./tls.ts";
 
@@ -66,7 +66,7 @@ export interface ServerSetup {
  * });
  * ```
  */
-export class Server implements TransportOwner, AsyncDisposable {
+export class Server implements AsyncDisposable {
   /** @internal */ _loop: AbstractEventLoop;
   /** @internal */ _listeners: Deno.Listener[] | null;
   /** @internal */ _setup: ServerSetup;

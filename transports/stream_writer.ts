@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Future } from "../futures/future.ts";
+import type { Future } from "../futures/future.ts";
 import { coroutine } from "../futures/_coroutine.ts";
 import { sleep } from "../futures/sleep.ts";
 import type { Awaitable, Coroutine } from "../futures/types.ts";

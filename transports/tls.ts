@@ -21,7 +21,7 @@ import { Future } from "../futures/future.ts";
 import type { AbstractEventLoop } from "../loop/events.ts";
 import { clearHostTimer, setHostTimer } from "../loop/_host.ts";
 import { describe } from "../loop/_describe.ts";
-import { BaseProtocol, Protocol } from "./protocol.ts";
+import { type BaseProtocol, Protocol } from "./protocol.ts";
 import type { Transport } from "./transport.ts";
 import type { _StreamTransport } from "./_stream_transport.ts";
 import { _SocketTransport } from "./socket_transport.ts";
