@@ -345,7 +345,7 @@ class WritableStreamTransport extends Transport {
  * ```
  */
 export function fromWritableStream(
-  stream: WritableStream<Uint8Array>,
+  stream: WritableStream<Uint8Array> | WritableStream<BufferSource>,
   options?: FromWebStreamOptions,
 ): StreamWriter {
   if (!(stream instanceof WritableStream)) {
@@ -361,7 +361,11 @@ export function fromWritableStream(
     null,
     loop,
   );
-  const transport = new WritableStreamTransport(loop, stream, protocol);
+  const transport = new WritableStreamTransport(
+    loop,
+    stream as WritableStream<Uint8Array>,
+    protocol,
+  );
   protocol.connectionMade(transport);
   return new StreamWriter(transport, protocol, null, loop);
 }
