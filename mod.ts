@@ -102,3 +102,68 @@ export {
   type EnsureFutureOptions,
 } from "./futures/ensure_future.ts";
 export { sleep } from "./futures/sleep.ts";
+
+// ---- Transports and protocols ----
+export {
+  BaseProtocol,
+  BufferedProtocol,
+  DatagramProtocol,
+  Protocol,
+  type ProtocolFactory,
+  SubprocessProtocol,
+} from "./transports/protocol.ts";
+export {
+  BaseTransport,
+  DatagramTransport,
+  ReadTransport,
+  SubprocessTransport,
+  Transport,
+  WriteTransport,
+} from "./transports/transport.ts";
+export { Server } from "./transports/server.ts";
+export {
+  type SSLArg,
+  SSLCertVerificationError,
+  SSLError,
+  type SSLOptions,
+} from "./transports/tls.ts";
+export type {
+  AddressLike,
+  CreateConnectionOptions,
+  CreateServerOptions,
+  CreateUnixConnectionOptions,
+  CreateUnixServerOptions,
+  SockSendfileOptions,
+  StartTlsOptions,
+} from "./transports/connections.ts";
+
+// ---- Streams ----
+export {
+  DEFAULT_LIMIT,
+  type Separator,
+  StreamReader,
+  type StreamReaderOptions,
+} from "./transports/stream_reader.ts";
+export {
+  StreamWriter,
+  type StreamWriterStartTlsOptions,
+} from "./transports/stream_writer.ts";
+export {
+  type ClientConnectedCallback,
+  openConnection,
+  type OpenConnectionOptions,
+  openUnixConnection,
+  type OpenUnixConnectionOptions,
+  startServer,
+  type StartServerOptions,
+  startUnixServer,
+  type StartUnixServerOptions,
+} from "./transports/streams.ts";
+export {
+  fromReadableStream,
+  type FromWebStreamOptions,
+  fromWritableStream,
+  toReadableStream,
+  type ToReadableStreamOptions,
+  toWritableStream,
+} from "./transports/web_streams.ts";

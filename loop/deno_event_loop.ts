@@ -8,6 +8,12 @@
  */
 import { BaseEventLoop } from "./base_event_loop.ts";
 import { NotImplementedError } from "../futures/exceptions.ts";
+import type { Awaitable } from "../futures/types.ts";
+import type { BaseProtocol, ProtocolFactory } from "../transports/protocol.ts";
+import type { Transport } from "../transports/transport.ts";
+import type { Server } from "../transports/server.ts";
+import type { SSLArg } from "../transports/tls.ts";
+import * as net from "../transports/connections.ts";
 
 function needsSelector(method: string): never {
   throw new NotImplementedError(
@@ -75,5 +81,360 @@ export class DenoEventLoop extends BaseEventLoop {
    */
   override removeWriter(_fd: number): boolean {
     return needsSelector("removeWriter()");
+  }
+
+  // ---- network: connections, servers, TLS, low-level sockets ----
+
+  /**
+   * Opens a TCP connection to `host`:`port` (TLS with `ssl`), makes a
+   * protocol with `protocolFactory`, and resolves to `[transport, protocol]`
+   * once the protocol's `connectionMade()` was called.
+   *
+   * With `ssl: true` the server's certificate is verified against the
+   * system's roots and `serverHostname` (default `host`); `SSLOptions` add
+   * CA certificates, a client certificate and ALPN. `sock` uses a connected
+   * `Deno.Conn` instead. Cancelling the awaiting task closes what was opened.
+   *
+   * @param protocolFactory Makes the protocol.
+   * @param host The host name or address.
+   * @param port The port.
+   * @param options `ssl`, `serverHostname`, `family`, `happyEyeballsDelay`, `sock`, `sslHandshakeTimeout`.
+   * @returns `[transport, protocol]`.
+   * @throws {Deno.errors.ConnectionRefused} If nothing listens there.
+   * @throws {SSLCertVerificationError} If the certificate is not trusted or does not match.
+   * @throws {NotImplementedError} If `localAddr` is given (Deno cannot bind before connecting).
+   *
+   * @example A client protocol
+   * ```ts
+   * import { Protocol, run, getRunningLoop } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const loop = getRunningLoop();
+   *   await using server = await loop.createServer(() => new Protocol(), "127.0.0.1", 0);
+   *   const { port } = server.sockets[0].addr as Deno.NetAddr;
+   *   const [transport, protocol] = await loop.createConnection(() => new Protocol(), "127.0.0.1", port);
+   *   assert.ok(protocol instanceof Protocol);
+   *   transport.close();
+   * });
+   * ```
+   */
+  override createConnection<P extends BaseProtocol>(
+    protocolFactory: ProtocolFactory<P>,
+    host?: string | null,
+    port?: number | null,
+    options?: net.CreateConnectionOptions,
+  ): Awaitable<[Transport, P]> {
+    return net.createConnection(this, protocolFactory, host, port, options);
+  }
+
+  /**
+   * Listens on `host` and `port` and makes a protocol for every connection.
+   * `host` may be a name, an address (`"::1"` for IPv6), a list of them, or
+   * `null`/`""` for all interfaces; `port: 0` picks a free port (read it
+   * from `server.sockets[i].addr`). With `ssl` (an `SSLOptions` with
+   * `cert` and `key`) the server speaks TLS. Awaiting it gives the loop one
+   * iteration after the server starts serving.
+   *
+   * @param protocolFactory Makes a protocol per connection.
+   * @param host Where to listen.
+   * @param port The port (0: any free one).
+   * @param options `ssl`, `backlog`, `reusePort`, `startServing`, `sslHandshakeTimeout`, `sock`.
+   * @returns The `Server`.
+   * @throws {Deno.errors.AddrInUse} If the address is taken.
+   *
+   * @example Listening on IPv4 and IPv6 loopback at once
+   * ```ts
+   * import { Protocol, run, getRunningLoop } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const loop = getRunningLoop();
+   *   await using server = await loop.createServer(() => new Protocol(), ["127.0.0.1", "::1"], 0);
+   *   assert.equal(server.sockets.length, 2);
+   * });
+   * ```
+   */
+  override createServer(
+    protocolFactory: ProtocolFactory,
+    host?: string | string[] | null,
+    port?: number | null,
+    options?: net.CreateServerOptions,
+  ): Awaitable<Server> {
+    return net.createServer(this, protocolFactory, host, port, options);
+  }
+
+  /**
+   * Opens a Unix socket connection to `path`, as `createConnection()`.
+   *
+   * @param protocolFactory Makes the protocol.
+   * @param path The socket's path.
+   * @param options `ssl` with `serverHostname`, `sock`, `sslHandshakeTimeout`.
+   * @returns `[transport, protocol]`.
+   * @throws {Deno.errors.NotFound} If there is no socket at `path`.
+   *
+   * @example
+   * ```ts
+   * import { Protocol, run, getRunningLoop } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const loop = getRunningLoop();
+   *   const path = Deno.makeTempDirSync() + "/s.sock";
+   *   await using _server = await loop.createUnixServer(() => new Protocol(), path);
+   *   const [t] = await loop.createUnixConnection(() => new Protocol(), path);
+   *   assert.equal((t.getExtraInfo("peername") as Deno.UnixAddr).path, path);
+   *   t.close();
+   * });
+   * ```
+   */
+  override createUnixConnection<P extends BaseProtocol>(
+    protocolFactory: ProtocolFactory<P>,
+    path?: string | null,
+    options?: net.CreateUnixConnectionOptions,
+  ): Awaitable<[Transport, P]> {
+    return net.createUnixConnection(this, protocolFactory, path, options);
+  }
+
+  /**
+   * Listens on the Unix socket `path` (a stale socket file there is
+   * removed first, and the file is removed when the server closes).
+   *
+   * @param protocolFactory Makes a protocol per connection.
+   * @param path The socket's path.
+   * @param options `backlog`, `startServing`, `cleanupSocket`, `sock`.
+   * @returns The `Server`.
+   * @throws {NotImplementedError} With `ssl` (use `startTls` on each connection).
+   *
+   * @example
+   * ```ts
+   * import { Protocol, run, getRunningLoop } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const loop = getRunningLoop();
+   *   const path = Deno.makeTempDirSync() + "/s.sock";
+   *   const server = await loop.createUnixServer(() => new Protocol(), path);
+   *   assert.ok(Deno.statSync(path).isSocket);
+   *   server.close();
+   *   await server.waitClosed();
+   * });
+   * ```
+   */
+  override createUnixServer(
+    protocolFactory: ProtocolFactory,
+    path?: string | null,
+    options?: net.CreateUnixServerOptions,
+  ): Awaitable<Server> {
+    return net.createUnixServer(this, protocolFactory, path, options);
+  }
+
+  /**
+   * Upgrades the live connection of `transport` to TLS: resolves to a new
+   * transport, whose protocol is `protocol`, after the handshake. The old
+   * transport must not be used afterwards. The TLS connection runs over a
+   * private loopback relay (see `SSLOptions`), so `--allow-net` must allow
+   * `127.0.0.1`.
+   *
+   * @param transport The transport to upgrade.
+   * @param protocol The protocol of the upgraded connection.
+   * @param sslcontext `true` or `SSLOptions` (with `cert` and `key` when `serverSide`).
+   * @param options `serverSide`, `serverHostname`, `sslHandshakeTimeout`.
+   * @returns The TLS transport.
+   * @throws {SSLCertVerificationError} If the peer's certificate is rejected.
+   *
+   * @example
+   * ```ts
+   * import { DenoEventLoop } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(typeof DenoEventLoop.prototype.startTls, "function");
+   * ```
+   */
+  override startTls(
+    transport: Transport,
+    protocol: BaseProtocol,
+    sslcontext: SSLArg,
+    options?: net.StartTlsOptions,
+  ): Awaitable<Transport> {
+    return net.startTls(this, transport, protocol, sslcontext, options);
+  }
+
+  /**
+   * Accepts a connection on `sock`: `[conn, addr]`, as in the seed's echo
+   * server. Cancellation-safe: a connection accepted for a cancelled call
+   * goes to the next one.
+   *
+   * @param sock The listener.
+   * @returns The connection and the peer's address.
+   *
+   * @example The seed's echo server, with generator coroutines
+   * ```ts
+   * import { run, getRunningLoop, type Coroutine } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * function* handleClient(conn: Deno.Conn): Coroutine<void> {
+   *   const loop = getRunningLoop();
+   *   for (;;) {
+   *     const data = yield* loop.sockRecv(conn, 4096);
+   *     if (data.length === 0) break;
+   *     yield* loop.sockSendall(conn, data);
+   *   }
+   *   conn.close();
+   * }
+   * await run(function* () {
+   *   const loop = getRunningLoop();
+   *   const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   *   const client = yield* loop.sockConnect(["127.0.0.1", (server.addr as Deno.NetAddr).port]);
+   *   const [conn] = yield* loop.sockAccept(server);
+   *   const task = loop.createTask(handleClient(conn));
+   *   yield* loop.sockSendall(client, new TextEncoder().encode("ping"));
+   *   const echo = yield* loop.sockRecv(client, 4);
+   *   assert.equal(new TextDecoder().decode(echo), "ping");
+   *   client.close();
+   *   yield* task;
+   *   server.close();
+   * });
+   * ```
+   */
+  override sockAccept(sock: Deno.Listener): Awaitable<[Deno.Conn, Deno.Addr]> {
+    return net.sockAccept(this, sock);
+  }
+
+  /**
+   * Receives up to `nbytes` bytes from `sock`; an empty array at EOF.
+   * Cancellation-safe: bytes that arrive for a cancelled call go to the
+   * next one.
+   *
+   * @param sock The connection.
+   * @param nbytes The most bytes to return.
+   * @returns The bytes (a new array).
+   * @throws {RangeError} If `nbytes` is negative or not an integer.
+   *
+   * @example
+   * ```ts
+   * import { run, getRunningLoop } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const loop = getRunningLoop();
+   *   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   *   const client = await loop.sockConnect(listener.addr);
+   *   const [conn] = await loop.sockAccept(listener);
+   *   client.close();
+   *   assert.equal((await loop.sockRecv(conn, 100)).length, 0);
+   *   conn.close();
+   * });
+   * ```
+   */
+  override sockRecv(sock: Deno.Conn, nbytes: number): Awaitable<Uint8Array> {
+    return net.sockRecv(this, sock, nbytes);
+  }
+
+  /**
+   * Receives into `buf`; resolves to the number of bytes (0 at EOF).
+   *
+   * @param sock The connection.
+   * @param buf Where to put the bytes.
+   * @returns The number of bytes received.
+   *
+   * @example
+   * ```ts
+   * import { run, getRunningLoop } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const loop = getRunningLoop();
+   *   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   *   const client = await loop.sockConnect(listener.addr);
+   *   const [conn] = await loop.sockAccept(listener);
+   *   await loop.sockSendall(client, new Uint8Array([1, 2, 3]));
+   *   const buf = new Uint8Array(8);
+   *   assert.equal(await loop.sockRecvInto(conn, buf), 3);
+   *   client.close();
+   *   conn.close();
+   * });
+   * ```
+   */
+  override sockRecvInto(sock: Deno.Conn, buf: Uint8Array): Awaitable<number> {
+    return net.sockRecvInto(this, sock, buf);
+  }
+
+  /**
+   * Sends all of `data` (as many writes as it takes).
+   *
+   * @param sock The connection.
+   * @param data The bytes.
+   *
+   * @example
+   * ```ts
+   * import { DenoEventLoop } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(typeof DenoEventLoop.prototype.sockSendall, "function");
+   * ```
+   */
+  override sockSendall(sock: Deno.Conn, data: Uint8Array): Awaitable<void> {
+    return net.sockSendall(this, sock, data);
+  }
+
+  /**
+   * Connects to `address` (`[host, port]`, a `Deno.NetAddr`, a
+   * `Deno.UnixAddr` or a Unix socket path) and resolves to the connection.
+   * Deno has no unconnected sockets, so unlike Python's `sock_connect` this
+   * makes the socket too.
+   *
+   * @param address Where to connect.
+   * @returns The connection.
+   *
+   * @example
+   * ```ts
+   * import { run, getRunningLoop } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   *   const conn = await getRunningLoop().sockConnect(["127.0.0.1", (listener.addr as Deno.NetAddr).port]);
+   *   assert.equal(conn.remoteAddr.transport, "tcp");
+   *   conn.close();
+   * });
+   * ```
+   */
+  override sockConnect(
+    address: net.AddressLike | string,
+  ): Awaitable<Deno.Conn> {
+    return net.sockConnect(this, address);
+  }
+
+  /**
+   * Sends `count` bytes (default: to the end) of `file` from `offset`, and
+   * resolves to the number sent. Deno has no `sendfile`, so this reads and
+   * writes in 256 KiB chunks (`fallback: false` is a
+   * `SendfileNotAvailableError`). The file position ends after what was sent.
+   *
+   * @param sock The connection.
+   * @param file The open file.
+   * @param offset Where to start.
+   * @param count How many bytes (default: all).
+   * @param options `fallback`.
+   * @returns The number of bytes sent.
+   * @throws {SendfileNotAvailableError} With `fallback: false`.
+   *
+   * @example
+   * ```ts
+   * import { DenoEventLoop } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(typeof DenoEventLoop.prototype.sockSendfile, "function");
+   * ```
+   */
+  override sockSendfile(
+    sock: Deno.Conn,
+    file: Deno.FsFile,
+    offset?: number,
+    count?: number | null,
+    options?: net.SockSendfileOptions,
+  ): Awaitable<number> {
+    return net.sockSendfile(this, sock, file, offset, count, options);
   }
 }

@@ -8,8 +8,25 @@
 import { NotImplementedError } from "../futures/exceptions.ts";
 import type { Future } from "../futures/future.ts";
 import type { Task } from "../futures/task.ts";
-import type { AwaitableLike, CoroutineLike } from "../futures/types.ts";
+import type {
+  Awaitable,
+  AwaitableLike,
+  CoroutineLike,
+} from "../futures/types.ts";
 import type { Handle, TimerHandle } from "./handle.ts";
+import type { BaseProtocol, ProtocolFactory } from "../transports/protocol.ts";
+import type { Transport } from "../transports/transport.ts";
+import type { Server } from "../transports/server.ts";
+import type { SSLArg } from "../transports/tls.ts";
+import type {
+  AddressLike,
+  CreateConnectionOptions,
+  CreateServerOptions,
+  CreateUnixConnectionOptions,
+  CreateUnixServerOptions,
+  SockSendfileOptions,
+  StartTlsOptions,
+} from "../transports/connections.ts";
 
 /**
  * A context to run callbacks in, Python's `contextvars.Context` in spirit:
@@ -286,5 +303,95 @@ export abstract class AbstractEventLoop {
   /** Stops watching `fd` for writing; true if it was watched. */
   removeWriter(_fd: number): boolean {
     return notImplemented("removeWriter()");
+  }
+
+  // ---- network: connections, servers, TLS, low-level sockets ----
+
+  /**
+   * Opens a TCP (or TLS) connection to `host`:`port` and makes a protocol
+   * for it: resolves to `[transport, protocol]` once `connectionMade()` was
+   * called.
+   */
+  createConnection<P extends BaseProtocol>(
+    _protocolFactory: ProtocolFactory<P>,
+    _host?: string | null,
+    _port?: number | null,
+    _options?: CreateConnectionOptions,
+  ): Awaitable<[Transport, P]> {
+    return notImplemented("createConnection()");
+  }
+
+  /** Listens on `host` (a name, a list, or all interfaces) and `port`. */
+  createServer(
+    _protocolFactory: ProtocolFactory,
+    _host?: string | string[] | null,
+    _port?: number | null,
+    _options?: CreateServerOptions,
+  ): Awaitable<Server> {
+    return notImplemented("createServer()");
+  }
+
+  /** Opens a Unix socket connection to `path`. */
+  createUnixConnection<P extends BaseProtocol>(
+    _protocolFactory: ProtocolFactory<P>,
+    _path?: string | null,
+    _options?: CreateUnixConnectionOptions,
+  ): Awaitable<[Transport, P]> {
+    return notImplemented("createUnixConnection()");
+  }
+
+  /** Listens on the Unix socket `path`. */
+  createUnixServer(
+    _protocolFactory: ProtocolFactory,
+    _path?: string | null,
+    _options?: CreateUnixServerOptions,
+  ): Awaitable<Server> {
+    return notImplemented("createUnixServer()");
+  }
+
+  /** Upgrades a live connection to TLS; resolves to the new transport. */
+  startTls(
+    _transport: Transport,
+    _protocol: BaseProtocol,
+    _sslcontext: SSLArg,
+    _options?: StartTlsOptions,
+  ): Awaitable<Transport> {
+    return notImplemented("startTls()");
+  }
+
+  /** Accepts a connection: `[conn, addr]`. */
+  sockAccept(_sock: Deno.Listener): Awaitable<[Deno.Conn, Deno.Addr]> {
+    return notImplemented("sockAccept()");
+  }
+
+  /** Receives up to `nbytes` bytes (an empty array at EOF). */
+  sockRecv(_sock: Deno.Conn, _nbytes: number): Awaitable<Uint8Array> {
+    return notImplemented("sockRecv()");
+  }
+
+  /** Receives into `buf`; the number of bytes (0 at EOF). */
+  sockRecvInto(_sock: Deno.Conn, _buf: Uint8Array): Awaitable<number> {
+    return notImplemented("sockRecvInto()");
+  }
+
+  /** Sends all of `data`. */
+  sockSendall(_sock: Deno.Conn, _data: Uint8Array): Awaitable<void> {
+    return notImplemented("sockSendall()");
+  }
+
+  /** Connects to `address`; resolves to the connection. */
+  sockConnect(_address: AddressLike | string): Awaitable<Deno.Conn> {
+    return notImplemented("sockConnect()");
+  }
+
+  /** Sends `count` bytes of `file` from `offset`; the number of bytes sent. */
+  sockSendfile(
+    _sock: Deno.Conn,
+    _file: Deno.FsFile,
+    _offset?: number,
+    _count?: number | null,
+    _options?: SockSendfileOptions,
+  ): Awaitable<number> {
+    return notImplemented("sockSendfile()");
   }
 }

@@ -58,3 +58,115 @@ Deno.test("examples/generators.ts prints the same story with yield*", async () =
     'run() returned ["fast finished","slow finished"]',
   );
 });
+
+// ---- network examples: each server is started on port 0 and driven by a
+// real client on loopback ----
+
+/** Starts a server example; resolves to its port once it listens. */
+async function startExample(name: string, flags: string[] = ["--allow-net"]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      ...flags,
+      new URL(`../examples/${name}`, import.meta.url).pathname,
+      "--port",
+      "0",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await lines.read();
+    if (done) break;
+    text += value;
+  }
+  const m = /listening on (.+):(\d+)/.exec(text);
+  assert.ok(m, `no 'listening on' line from ${name}: ${text}`);
+  return {
+    port: Number(m[2]),
+    async stop() {
+      lines.cancel();
+      child.kill();
+      await child.status;
+      await child.stderr.cancel();
+    },
+  };
+}
+
+async function echoOnce(port: number, message: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(new TextEncoder().encode(message));
+  const buf = new Uint8Array(message.length);
+  let got = 0;
+  while (got < buf.length) got += (await conn.read(buf.subarray(got))) ?? 0;
+  conn.close();
+  return new TextDecoder().decode(buf);
+}
+
+for (const name of ["echo_sock.ts", "echo_protocol.ts", "echo_streams.ts"]) {
+  Deno.test(`examples/${name} echoes what a client sends`, async () => {
+    const server = await startExample(name);
+    try {
+      assert.equal(await echoOnce(server.port, "ping"), "ping");
+      assert.equal(
+        await echoOnce(server.port, "x".repeat(100000)),
+        "x".repeat(100000),
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+}
+
+Deno.test("examples/chat.ts broadcasts a line to the other clients", async () => {
+  const server = await startExample("chat.ts");
+  try {
+    const a = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    const b = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await new Promise((r) => setTimeout(r, 100));
+    await a.write(new TextEncoder().encode("hi all\n"));
+    const buf = new Uint8Array(200);
+    let text = "";
+    while (!text.endsWith("\n")) {
+      const n = await b.read(buf);
+      if (n === null) break;
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    }
+    assert.match(text, /^\[127\.0\.0\.1:\d+\] hi all\n$/);
+    a.close();
+    b.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("examples/echo_client.ts prints the echo of echo_protocol.ts, and over TLS of tls_echo.ts", async () => {
+  const plain = await startExample("echo_protocol.ts");
+  const tls = await startExample("tls_echo.ts", [
+    "--allow-net",
+    "--allow-read",
+  ]);
+  try {
+    const r = await runExample("echo_client.ts", [
+      "--port",
+      String(plain.port),
+      "--message",
+      "hello",
+    ], ["--allow-net"]);
+    assert.equal(r.stderr, "");
+    assert.equal(r.stdout, "echo: hello\n");
+    const t = await runExample(
+      "echo_client.ts",
+      ["--port", String(tls.port), "--message", "secret", "--tls"],
+      ["--allow-net", "--allow-read"],
+    );
+    assert.equal(t.stderr, "");
+    assert.equal(t.stdout, "echo: secret\n");
+  } finally {
+    await plain.stop();
+    await tls.stop();
+  }
+});

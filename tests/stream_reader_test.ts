@@ -1,0 +1,162 @@
+// StreamReader fed by hand (CPython's test_streams.py, reader parts).
+import assert from "node:assert/strict";
+import {
+  type Coroutine,
+  createTask,
+  IncompleteReadError,
+  LimitOverrunError,
+  run,
+  RuntimeError,
+  sleep,
+  StreamReader,
+} from "../mod.ts";
+import { dec, enc } from "./_net_helpers.ts";
+
+function reader(data?: string, eof = false, limit?: number): StreamReader {
+  const r = new StreamReader({ limit });
+  if (data !== undefined) r.feedData(enc(data));
+  if (eof) r.feedEof();
+  return r;
+}
+
+Deno.test("StreamReader.read(n) returns what is buffered, up to n; an empty array at EOF", async () => {
+  await run(async () => {
+    const r = reader("line1\nline2\n");
+    assert.equal(dec(await r.read(5)), "line1");
+    assert.equal(dec(await r.read(100)), "\nline2\n");
+    assert.equal((await r.read(0)).length, 0);
+    const later = r.read(10);
+    setTimeout(() => r.feedData(enc("late")), 1);
+    assert.equal(dec(await later), "late");
+    r.feedEof();
+    assert.equal((await r.read(10)).length, 0);
+    assert.ok(r.atEof());
+  });
+});
+
+Deno.test("StreamReader.read() and read(-1) read until EOF", async () => {
+  await run(async () => {
+    const r = reader("chunk1\n");
+    const all = r.read(-1);
+    await sleep(0);
+    r.feedData(enc("chunk2"));
+    r.feedEof();
+    assert.equal(dec(await all), "chunk1\nchunk2");
+    assert.equal(dec(await reader("x", true).read()), "x");
+  });
+});
+
+Deno.test("StreamReader.readline() returns lines; the rest at EOF; raises RangeError past the limit and consumes the line", async () => {
+  await run(async () => {
+    const r = reader("a\nbb\ntail", true);
+    assert.equal(dec(await r.readline()), "a\n");
+    assert.equal(dec(await r.readline()), "bb\n");
+    assert.equal(dec(await r.readline()), "tail");
+    assert.equal((await r.readline()).length, 0);
+
+    const long = reader("li" + "x".repeat(10) + "\nnext\n", false, 5);
+    const e = await Promise.resolve(long.readline()).then(() => null, (x) => x);
+    assert.ok(e instanceof RangeError);
+    assert.ok((e as RangeError).cause instanceof LimitOverrunError);
+    assert.equal(dec(await long.readline()), "next\n");
+  });
+});
+
+Deno.test("StreamReader.readexactly() reads n bytes or raises IncompleteReadError at EOF", async () => {
+  await run(async () => {
+    const r = reader("12345678");
+    assert.equal(dec(await r.readexactly(3)), "123");
+    const rest = r.readexactly(10);
+    await sleep(0);
+    r.feedEof();
+    const e = await Promise.resolve(rest).then(() => null, (x) => x);
+    assert.ok(e instanceof IncompleteReadError);
+    assert.equal(dec(e.partial), "45678");
+    assert.equal(e.expected, 10);
+    assert.equal((await reader("").readexactly(0)).length, 0);
+    await assert.rejects(
+      async () => await reader("").readexactly(-1),
+      RangeError,
+    );
+  });
+});
+
+Deno.test("StreamReader.readuntil() takes bytes, strings and lists; IncompleteReadError and LimitOverrunError as CPython", async () => {
+  await run(async () => {
+    const r = reader("aaa--bbb==ccc");
+    assert.equal(dec(await r.readuntil("--")), "aaa--");
+    assert.equal(dec(await r.readuntil(enc("=="))), "bbb==");
+    r.feedData(enc("|d;"));
+    assert.equal(dec(await r.readuntil([";", "|"])), "ccc|");
+    r.feedEof();
+    const e = await Promise.resolve(r.readuntil("!")).then(
+      () => null,
+      (x) => x,
+    );
+    assert.ok(e instanceof IncompleteReadError);
+    assert.equal(dec(e.partial), "d;");
+    assert.equal(e.expected, null);
+    await assert.rejects(
+      async () => await reader("x").readuntil(""),
+      RangeError,
+    );
+
+    const small = reader("0123456789", false, 5);
+    const over = await Promise.resolve(small.readuntil("!")).then(
+      () => null,
+      (x) => x,
+    );
+    assert.ok(over instanceof LimitOverrunError);
+    assert.equal(over.consumed, 10);
+    const found = reader("0123456789!", false, 5);
+    const over2 = await Promise.resolve(found.readuntil("!")).then(
+      () => null,
+      (x) => x,
+    );
+    assert.ok(over2 instanceof LimitOverrunError);
+    assert.equal(
+      dec(await found.readexactly(11)),
+      "0123456789!",
+      "data stays in the buffer",
+    );
+  });
+});
+
+Deno.test("StreamReader.setException() fails the waiting and later reads", async () => {
+  await run(async () => {
+    const r = reader();
+    const waiting = createTask(() => r.readline());
+    await sleep(0);
+    r.setException(new Error("broken"));
+    await assert.rejects(async () => await waiting, /broken/);
+    await assert.rejects(async () => await r.read(1), /broken/);
+    assert.equal((r.exception() as Error).message, "broken");
+  });
+});
+
+Deno.test("StreamReader allows one waiting coroutine at a time (RuntimeError)", async () => {
+  await run(async () => {
+    const r = reader();
+    const first = createTask(() => r.read(1));
+    await sleep(0);
+    await assert.rejects(async () => await r.read(1), RuntimeError);
+    r.feedData(enc("x"));
+    assert.equal(dec(await first), "x");
+  });
+});
+
+Deno.test("StreamReader iterates over lines with for await, and works with yield*", async () => {
+  await run(function* (): Coroutine<void> {
+    const r = reader("one\ntwo\n", true);
+    assert.equal(dec(yield* r.readline()), "one\n");
+    assert.equal(dec(yield* r.readexactly(4)), "two\n");
+  });
+  await run(async () => {
+    const r = reader("x\ny\nz", true);
+    const lines: string[] = [];
+    for await (const l of r) lines.push(dec(l));
+    assert.deepEqual(lines, ["x\n", "y\n", "z"]);
+    assert.throws(() => r.feedData(enc("late")), RuntimeError);
+    assert.throws(() => new StreamReader({ limit: 0 }), RangeError);
+  });
+});

@@ -1,0 +1,525 @@
+/**
+ * `StreamReader`: buffered reads from a connection, as asyncio's
+ * `streams.StreamReader`.
+ *
+ * The reader keeps one growable buffer. Its transport reads straight into
+ * the buffer's free tail (the reader's protocol is a `BufferedProtocol`),
+ * so bytes are copied once, when a read method hands them out as a new
+ * `Uint8Array` the caller owns.
+ *
+ * @module
+ */
+import {
+  IncompleteReadError,
+  LimitOverrunError,
+  RuntimeError,
+} from "../futures/exceptions.ts";
+import { Future } from "../futures/future.ts";
+import { coroutine } from "../futures/_coroutine.ts";
+import type { Awaitable, Coroutine } from "../futures/types.ts";
+import { _getEventLoop } from "../loop/_current.ts";
+import type { AbstractEventLoop } from "../loop/events.ts";
+import { describe } from "../loop/_describe.ts";
+import type { Transport } from "./transport.ts";
+
+/** The default `limit` of a reader: 64 KiB. */
+export const DEFAULT_LIMIT = 2 ** 16;
+const MIN_READ = 16 * 1024;
+const MAX_READ = 256 * 1024;
+const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
+
+/** Options of `new StreamReader()`. */
+export interface StreamReaderOptions {
+  /**
+   * The buffer limit (default 64 KiB): `readuntil()` and `readline()` fail
+   * past it, and reading from the transport pauses above twice it.
+   */
+  limit?: number;
+  /** The loop (default: `getEventLoop()`). */
+  loop?: AbstractEventLoop | null;
+}
+
+/** A separator: bytes, or a string (UTF-8 encoded). */
+export type Separator = Uint8Array | string;
+
+function toBytes(sep: Separator): Uint8Array {
+  if (typeof sep === "string") return encoder.encode(sep);
+  if (sep instanceof Uint8Array) return sep;
+  throw new TypeError(
+    `Cannot read until separator as 'separator' must be a Uint8Array or a string: current value is ${
+      describe(sep)
+    }`,
+  );
+}
+
+/** The index of `sep` in `buf[from, to)`, or -1. */
+function indexOf(
+  buf: Uint8Array,
+  sep: Uint8Array,
+  from: number,
+  to: number,
+): number {
+  const n = sep.length;
+  const first = sep[0];
+  const last = to - n;
+  for (let i = buf.indexOf(first, from); i !== -1 && i <= last;) {
+    let j = 1;
+    while (j < n && buf[i + j] === sep[j]) j++;
+    if (j === n) return i;
+    i = buf.indexOf(first, i + 1);
+  }
+  return -1;
+}
+
+/**
+ * Reads from a stream connection: what `openConnection()` and
+ * `startServer()` hand out. Read methods are coroutines: use them with
+ * `await` or `yield*`.
+ *
+ * - `read(n)`: up to `n` bytes (at least one unless at EOF); `read()` or
+ *   `read(-1)`: everything until EOF.
+ * - `readline()`: a line including `"\n"` (the rest at EOF; empty at EOF).
+ * - `readexactly(n)`: exactly `n` bytes, or `IncompleteReadError` at EOF.
+ * - `readuntil(sep)`: up to and including `sep` (bytes, a string, or a list
+ *   of them), or `IncompleteReadError` at EOF, `LimitOverrunError` past the
+ *   limit.
+ * - `for await (const line of reader)`: lines until EOF.
+ *
+ * Only one coroutine may wait for data at a time (a second one is a
+ * `RuntimeError`, as in asyncio). Each result is a new `Uint8Array` the
+ * caller owns.
+ *
+ * @example Feeding a reader by hand
+ * ```ts
+ * import { StreamReader, run } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * await run(async () => {
+ *   const reader = new StreamReader();
+ *   reader.feedData(new TextEncoder().encode("line 1\nline 2\n"));
+ *   reader.feedEof();
+ *   const lines: string[] = [];
+ *   for await (const line of reader) lines.push(new TextDecoder().decode(line));
+ *   assert.deepEqual(lines, ["line 1\n", "line 2\n"]);
+ * });
+ * ```
+ */
+export class StreamReader implements AsyncIterable<Uint8Array> {
+  /** @internal */ _limit: number;
+  /** @internal */ _loop: AbstractEventLoop;
+  /** @internal */ _buf: Uint8Array = EMPTY;
+  /** @internal */ _start = 0;
+  /** @internal */ _end = 0;
+  /** @internal */ _eof = false;
+  /** @internal */ _waiter: Future<void> | null = null;
+  /** @internal */ _exception: unknown = null;
+  /** @internal */ _transport: Transport | null = null;
+  /** @internal */ _paused = false;
+  /** @internal The region lent to the transport's read, if any. */
+  _lent: Uint8Array | null = null;
+  /** @internal */ _readSize = MIN_READ;
+
+  /**
+   * Creates a reader (usually made by `openConnection()` or `startServer()`).
+   *
+   * @param options `limit` and `loop`.
+   * @throws {RangeError} If `limit` is not a positive integer.
+   */
+  constructor(options?: StreamReaderOptions) {
+    const limit = options?.limit ?? DEFAULT_LIMIT;
+    if (typeof limit !== "number" || !Number.isInteger(limit) || limit <= 0) {
+      throw new RangeError(
+        `Cannot create StreamReader as 'limit' must be a positive integer: current value is ${
+          describe(limit)
+        }`,
+      );
+    }
+    this._limit = limit;
+    this._loop = options?.loop ?? _getEventLoop();
+  }
+
+  /** The buffer limit in bytes. */
+  get limit(): number {
+    return this._limit;
+  }
+
+  /** The exception set with `setException()`, or `null`. */
+  exception(): unknown {
+    return this._exception;
+  }
+
+  /**
+   * Makes every waiting and later read fail with `exc` (a connection
+   * error, typically).
+   *
+   * @param exc The error.
+   */
+  setException(exc: unknown): void {
+    this._exception = exc;
+    const waiter = this._waiter;
+    if (waiter !== null) {
+      this._waiter = null;
+      if (!waiter.done()) waiter.setException(exc);
+    }
+  }
+
+  /**
+   * Sets the transport to pause and resume (flow control).
+   *
+   * @param transport The transport.
+   * @throws {RuntimeError} If a transport is already set.
+   */
+  setTransport(transport: Transport): void {
+    if (this._transport !== null) {
+      throw new RuntimeError("Transport already set");
+    }
+    this._transport = transport;
+  }
+
+  /** Whether the reader is at EOF: `feedEof()` was called and the buffer is empty. */
+  atEof(): boolean {
+    return this._eof && this._end === this._start;
+  }
+
+  /** Marks the end of the stream and wakes a waiting read. */
+  feedEof(): void {
+    this._eof = true;
+    this._wakeup();
+  }
+
+  /**
+   * Appends `data` to the buffer (the reader copies it) and wakes a waiting
+   * read.
+   *
+   * @param data The bytes.
+   * @throws {RuntimeError} After `feedEof()`.
+   */
+  feedData(data: Uint8Array): void {
+    if (this._eof) throw new RuntimeError("feedData() after feedEof()");
+    if (data.length === 0) return;
+    this._reserve(data.length, false);
+    this._buf.set(data, this._end);
+    this._end += data.length;
+    this._fed();
+  }
+
+  /** @internal Room for `n` more bytes at `_end` (moving data only if allowed). */
+  _reserve(n: number, lend: boolean): void {
+    const len = this._end - this._start;
+    const cap = this._buf.length;
+    const lent = this._lent !== null && !lend;
+    if (this._end + n <= cap && !lent) return;
+    if (!lent && this._start > 0 && len + n <= cap && len <= cap / 2) {
+      this._buf.copyWithin(0, this._start, this._end);
+    } else {
+      const grown = new Uint8Array(Math.max(cap * 2, len + n, MIN_READ));
+      grown.set(this._buf.subarray(this._start, this._end));
+      this._buf = grown;
+      // A region lent to a read in flight keeps its old buffer; its bytes
+      // are copied in by `_bufferUpdated()`.
+    }
+    this._end = len;
+    this._start = 0;
+  }
+
+  /** @internal The buffer a transport may read into next (`getBuffer`). */
+  _getBuffer(): Uint8Array {
+    if (this._start === this._end) this._start = this._end = 0;
+    this._reserve(this._readSize, true);
+    const view = this._buf.subarray(
+      this._end,
+      Math.min(this._buf.length, this._end + MAX_READ),
+    );
+    this._lent = view;
+    return view;
+  }
+
+  /** @internal The transport read `n` bytes into the lent region. */
+  _bufferUpdated(n: number): void {
+    const lent = this._lent;
+    this._lent = null;
+    if (lent === null || n === 0) return;
+    if (
+      lent.buffer === this._buf.buffer && lent.byteOffset === this._end
+    ) {
+      this._end += n;
+    } else {
+      this._reserve(n, false);
+      this._buf.set(lent.subarray(0, n), this._end);
+      this._end += n;
+    }
+    if (n === lent.length && this._readSize < MAX_READ) this._readSize *= 2;
+    this._fed();
+  }
+
+  /** @internal New data arrived: wake the waiter; pause above 2 × limit. */
+  _fed(): void {
+    this._wakeup();
+    const transport = this._transport;
+    if (
+      transport !== null && !this._paused &&
+      this._end - this._start > 2 * this._limit
+    ) {
+      try {
+        transport.pauseReading();
+        this._paused = true;
+      } catch {
+        this._transport = null;
+      }
+    }
+  }
+
+  /** @internal */
+  _wakeup(): void {
+    const waiter = this._waiter;
+    if (waiter !== null) {
+      this._waiter = null;
+      if (!waiter.done()) waiter.setResult(undefined);
+    }
+  }
+
+  /** @internal Resumes the transport once the buffer is at the limit or below. */
+  _maybeResume(): void {
+    if (this._paused && this._end - this._start <= this._limit) {
+      this._paused = false;
+      this._transport?.resumeReading();
+    }
+  }
+
+  /** @internal Takes `n` bytes off the front, as a new array. */
+  _take(n: number): Uint8Array {
+    const out = this._buf.slice(this._start, this._start + n);
+    this._start += n;
+    if (this._start === this._end && this._lent === null) {
+      this._start = this._end = 0;
+    }
+    this._maybeResume();
+    return out;
+  }
+
+  /** @internal The waiter for more data. */
+  _waitForData(funcName: string): Future<void> {
+    if (this._waiter !== null) {
+      throw new RuntimeError(
+        `${funcName}() called while another coroutine is already waiting for incoming data`,
+      );
+    }
+    if (this._paused) {
+      this._paused = false;
+      this._transport?.resumeReading();
+    }
+    const waiter = new Future<void>({ loop: this._loop });
+    this._waiter = waiter;
+    return waiter;
+  }
+
+  /**
+   * Reads up to `n` bytes; at least one unless at EOF (then an empty
+   * array). With `n` negative (the default), reads until EOF.
+   *
+   * @param n The most bytes to return (-1: all until EOF).
+   * @returns The bytes.
+   */
+  read(n = -1): Awaitable<Uint8Array> {
+    return readCo(this, n);
+  }
+
+  /**
+   * Reads a line, up to and including `"\n"`. At EOF, returns what is left
+   * without `"\n"`, then empty arrays.
+   *
+   * @returns The line.
+   * @throws {RangeError} If the line is longer than the limit (the buffer
+   *   is then consumed up to the separator, or cleared).
+   */
+  readline(): Awaitable<Uint8Array> {
+    return readlineCo(this);
+  }
+
+  /**
+   * Reads exactly `n` bytes.
+   *
+   * @param n The number of bytes.
+   * @returns The bytes.
+   * @throws {IncompleteReadError} If EOF comes first (`partial` has what was read).
+   * @throws {RangeError} If `n` is negative.
+   */
+  readexactly(n: number): Awaitable<Uint8Array> {
+    return readexactlyCo(this, n);
+  }
+
+  /**
+   * Reads up to and including `separator` (default `"\n"`); a list of
+   * separators stops at the first one found (the shortest match wins at
+   * the same place, as CPython 3.13).
+   *
+   * @param separator Bytes, a string, or a list of them.
+   * @returns The bytes, separator included.
+   * @throws {IncompleteReadError} At EOF before the separator (`expected` is `null`).
+   * @throws {LimitOverrunError} If the separator is not found within the limit
+   *   (the data stays in the buffer).
+   * @throws {RangeError} If the separator is empty.
+   */
+  readuntil(
+    separator: Separator | Separator[] = "\n",
+  ): Awaitable<Uint8Array> {
+    return readuntilCo(this, separator);
+  }
+
+  /** Iterates over lines until EOF (`for await`). */
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const line = await this.readline();
+      if (line.length === 0) return;
+      yield line;
+    }
+  }
+
+  /** A description such as `<StreamReader 5 bytes eof>`. */
+  toString(): string {
+    const info = ["StreamReader"];
+    if (this._end > this._start) info.push(`${this._end - this._start} bytes`);
+    if (this._eof) info.push("eof");
+    if (this._limit !== DEFAULT_LIMIT) info.push(`limit=${this._limit}`);
+    if (this._waiter !== null) info.push("waiter");
+    if (this._exception !== null) info.push(`exception=${this._exception}`);
+    if (this._paused) info.push("paused");
+    return `<${info.join(" ")}>`;
+  }
+}
+
+const readCo = coroutine(function* (
+  r: StreamReader,
+  n: number,
+): Coroutine<Uint8Array> {
+  if (r._exception !== null) throw r._exception;
+  if (n === 0) return EMPTY;
+  if (n < 0) {
+    const blocks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const block = yield* readCo(r, r._limit);
+      if (block.length === 0) break;
+      blocks.push(block);
+      total += block.length;
+    }
+    if (blocks.length === 1) return blocks[0];
+    const out = new Uint8Array(total);
+    let off = 0;
+    for (const b of blocks) {
+      out.set(b, off);
+      off += b.length;
+    }
+    return out;
+  }
+  if (r._end === r._start && !r._eof) yield* r._waitForData("read");
+  const len = r._end - r._start;
+  if (len === 0) return EMPTY;
+  return r._take(Math.min(n, len));
+});
+
+const readexactlyCo = coroutine(function* (
+  r: StreamReader,
+  n: number,
+): Coroutine<Uint8Array> {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+    throw new RangeError(
+      `Cannot read exactly as 'n' must be a non-negative integer: current value is ${
+        describe(n)
+      }`,
+    );
+  }
+  if (r._exception !== null) throw r._exception;
+  if (n === 0) return EMPTY;
+  while (r._end - r._start < n) {
+    if (r._eof) {
+      const partial = r._take(r._end - r._start);
+      throw new IncompleteReadError(partial, n);
+    }
+    yield* r._waitForData("readexactly");
+  }
+  return r._take(n);
+});
+
+function* readuntilGen(
+  r: StreamReader,
+  separator: Separator | Separator[],
+): Coroutine<Uint8Array> {
+  const seps = (Array.isArray(separator) ? separator : [separator]).map(
+    toBytes,
+  ).sort((a, b) => a.length - b.length);
+  if (seps.length === 0 || seps[0].length === 0) {
+    throw new RangeError("Separator should be at least one-byte string");
+  }
+  if (r._exception !== null) throw r._exception;
+  const minLen = seps[0].length;
+  const maxLen = seps[seps.length - 1].length;
+  let offset = 0;
+  let isep = -1;
+  let matchLen = 0;
+  for (;;) {
+    const buflen = r._end - r._start;
+    if (buflen - offset >= minLen) {
+      let best = -1;
+      for (const sep of seps) {
+        if (buflen - offset < sep.length) continue;
+        const i = indexOf(r._buf, sep, r._start + offset, r._end);
+        if (i !== -1 && (best === -1 || i - r._start < best)) {
+          best = i - r._start;
+          matchLen = sep.length;
+        }
+      }
+      if (best !== -1) {
+        isep = best;
+        break;
+      }
+      offset = Math.max(0, buflen + 1 - maxLen);
+      if (offset > r._limit) {
+        throw new LimitOverrunError(
+          "Separator is not found, and chunk exceed the limit",
+          offset,
+        );
+      }
+    }
+    if (r._eof) {
+      const chunk = r._take(buflen);
+      throw new IncompleteReadError(chunk, null);
+    }
+    yield* r._waitForData("readuntil");
+  }
+  if (isep > r._limit) {
+    throw new LimitOverrunError(
+      "Separator is found, but chunk is longer than limit",
+      isep,
+    );
+  }
+  return r._take(isep + matchLen);
+}
+
+const readuntilCo = coroutine(readuntilGen);
+
+const NL = new Uint8Array([10]);
+
+const readlineCo = coroutine(
+  function* (r: StreamReader): Coroutine<Uint8Array> {
+    try {
+      return yield* readuntilGen(r, NL);
+    } catch (e) {
+      if (e instanceof IncompleteReadError) return e.partial;
+      if (e instanceof LimitOverrunError) {
+        if (
+          r._buf[r._start + e.consumed] === 10 && r._start + e.consumed < r._end
+        ) {
+          r._start += e.consumed + 1;
+        } else {
+          r._start = r._end;
+        }
+        if (r._start === r._end && r._lent === null) r._start = r._end = 0;
+        r._maybeResume();
+        throw new RangeError(e.message, { cause: e });
+      }
+      throw e;
+    }
+  },
+);
