@@ -31,6 +31,12 @@ export const FAILED = 3;
 const LOG_TRACEBACK = 1;
 /** `_flags`: yielded by `yield*` (asyncio's `_asyncio_future_blocking`). */
 const BLOCKING = 2;
+/**
+ * `_flags`: done, but the outcome is computed when it is first delivered
+ * (`_resolveLazy`), so that a consumer cancelled before it resumes takes
+ * nothing (a `StreamReader` read leaves its bytes in the buffer).
+ */
+const LAZY = 4;
 
 /**
  * Marks futures across copies of this module (as CPython duck-types on
@@ -221,6 +227,7 @@ export class ThenRecord implements PromiseLike<unknown> {
 
   /** Delivers the outcome of the done future `fut`. */
   completeFrom(fut: Future<unknown>): void {
+    fut._settle();
     if (fut._state === CANCELLED) {
       this.complete(true, fut._makeCancelledError());
     } else if (fut._state === FAILED) {
@@ -328,6 +335,33 @@ export class Future<T = unknown> implements Awaitable<T> {
     return sourceTracebacks.get(this) ?? null;
   }
 
+  /**
+   * @internal Marks the future done with an outcome to be computed at its
+   * first delivery (by `_resolveLazy()`), and schedules its callbacks.
+   */
+  _setLazy(): void {
+    if (this._state !== PENDING) {
+      throw new InvalidStateError(`${stateName(this._state)}: ${this}`);
+    }
+    this._state = FINISHED;
+    this._flags |= LAZY;
+    this._scheduleCallbacks();
+  }
+
+  /** @internal Computes a lazy outcome now, if there is one pending. */
+  _settle(): void {
+    if ((this._flags & LAZY) !== 0) {
+      this._flags &= ~LAZY;
+      this._resolveLazy();
+    }
+  }
+
+  /**
+   * @internal Sets `_state` (FINISHED or FAILED) and `_value` of a lazy
+   * future; subclasses that call `_setLazy()` override it.
+   */
+  _resolveLazy(): void {}
+
   /** @internal Whether the future failed with an exception. */
   get _hasException(): boolean {
     return this._state === FAILED;
@@ -369,6 +403,7 @@ export class Future<T = unknown> implements Awaitable<T> {
       throw new InvalidStateError("Result is not set.");
     }
     if (this._state === CANCELLED) throw this._makeCancelledError();
+    this._settle();
     if (this._state === FAILED) {
       this._markRetrieved();
       throw this._value;
@@ -387,6 +422,7 @@ export class Future<T = unknown> implements Awaitable<T> {
       throw new InvalidStateError("Exception is not set.");
     }
     if (this._state === CANCELLED) throw this._makeCancelledError();
+    this._settle();
     if (this._state !== FAILED) return null;
     this._markRetrieved();
     return this._value;
@@ -509,6 +545,7 @@ export class Future<T = unknown> implements Awaitable<T> {
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): PromiseLike<R1 | R2> {
     if (this._state !== PENDING) {
+      this._settle();
       if (
         typeof onFulfilled === "function" && typeof onRejected === "function"
       ) {
@@ -630,6 +667,7 @@ export class Future<T = unknown> implements Awaitable<T> {
   /** @internal Copies the outcome of the done future `other` into this one. */
   _copyStateFrom(other: Future<T>): void {
     if (this._state !== PENDING) return;
+    other._settle();
     if (other._state === CANCELLED) {
       const v = other._value;
       this.cancel(v instanceof CancelledError ? v.message : v as string);

@@ -650,23 +650,30 @@ export class Task<T = unknown> extends Future<T> {
     this._futWaiter = null;
     let failed = false;
     let value: unknown;
-    if (fut === undefined) {
-      value = record.value;
-    } else if (fut._state === CANCELLED) {
-      failed = true;
-      value = fut._makeCancelledError();
-    } else if (fut._state === FAILED) {
-      fut._markRetrieved();
-      failed = true;
-      value = fut._value;
-    } else {
-      value = fut._value;
-    }
     if (this._mustCancel && this._state === PENDING) {
+      // Cancelled while the result was on its way: the CancelledError
+      // replaces it (a lazy outcome, such as a read's bytes, is not taken).
       this._mustCancel = false;
-      if (!(failed && isCancelledError(value))) {
-        failed = true;
+      failed = true;
+      if (fut !== undefined && fut._state === CANCELLED) {
+        value = fut._makeCancelledError();
+      } else {
+        if (fut !== undefined && fut._state === FAILED) fut._markRetrieved();
         value = this._makeCancelledError();
+      }
+    } else if (fut === undefined) {
+      value = record.value;
+    } else {
+      fut._settle();
+      if (fut._state === CANCELLED) {
+        failed = true;
+        value = fut._makeCancelledError();
+      } else if (fut._state === FAILED) {
+        fut._markRetrieved();
+        failed = true;
+        value = fut._value;
+      } else {
+        value = fut._value;
       }
     }
     const loop = this._loop;

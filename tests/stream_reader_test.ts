@@ -1,6 +1,7 @@
 // StreamReader fed by hand (CPython's test_streams.py, reader parts).
 import assert from "node:assert/strict";
 import {
+  CancelledError,
   type Coroutine,
   createTask,
   IncompleteReadError,
@@ -9,6 +10,7 @@ import {
   RuntimeError,
   sleep,
   StreamReader,
+  TestLoop,
 } from "../mod.ts";
 import { dec, enc } from "./_net_helpers.ts";
 
@@ -159,4 +161,48 @@ Deno.test("StreamReader iterates over lines with for await, and works with yield
     assert.throws(() => r.feedData(enc("late")), RuntimeError);
     assert.throws(() => new StreamReader({ limit: 0 }), RangeError);
   });
+});
+
+Deno.test("StreamReader reads are cancel-safe: a task cancelled after its read became ready leaves the bytes", async () => {
+  const loop = new TestLoop();
+  try {
+    for (const kind of ["async", "generator"]) {
+      const r = new StreamReader({ loop });
+      const t = kind === "async"
+        ? loop.createTask(async () => await r.readexactly(3))
+        : loop.createTask(function* () {
+          return yield* r.readexactly(3);
+        });
+      await loop.runUntilIdle();
+      r.feedData(new TextEncoder().encode("abcdef"));
+      t.cancel();
+      await assert.rejects(loop.runUntilComplete(t), CancelledError);
+      const rest = await loop.runUntilComplete(async () =>
+        await r.readexactly(6)
+      );
+      assert.equal(new TextDecoder().decode(rest), "abcdef", kind);
+    }
+  } finally {
+    loop.close();
+  }
+});
+
+Deno.test("StreamReader read results stay intact after later reads reuse the buffer", async () => {
+  const loop = new TestLoop();
+  try {
+    const r = new StreamReader({ loop });
+    const got: Uint8Array[] = [];
+    await loop.runUntilComplete(async () => {
+      for (let i = 0; i < 200; i++) {
+        r.feedData(new Uint8Array(1000).fill(i));
+        got.push(await r.read(1000));
+      }
+    });
+    got.forEach((chunk, i) => {
+      assert.equal(chunk.length, 1000);
+      assert.ok(chunk.every((b) => b === i), `chunk ${i} intact`);
+    });
+  } finally {
+    loop.close();
+  }
 });

@@ -10,7 +10,8 @@
  *
  * - **Reads**: one read in flight. A `Protocol` is read for into a buffer
  *   the transport reuses (16 KiB, doubled while reads fill it, up to
- *   256 KiB); `dataReceived()` gets a copy it owns. A `BufferedProtocol` is
+ *   256 KiB); `dataReceived()` gets a copy it owns, carved from a shared
+ *   slab (`_slab.ts`) rather than a new ArrayBuffer per read. A `BufferedProtocol` is
  *   read for straight into its own buffer (`getBuffer()`), with no copy.
  *   The next read is issued after the data is delivered, so a protocol that
  *   calls `pauseReading()` in `dataReceived()` leaves no read in flight.
@@ -38,6 +39,7 @@ import {
   type Protocol,
 } from "./protocol.ts";
 import { Transport } from "./transport.ts";
+import { ownedCopy } from "./_slab.ts";
 
 /** What the transport needs of a Deno stream. */
 export interface DenoStream {
@@ -319,7 +321,7 @@ export class _StreamTransport extends Transport {
     const owner = this._readOwner;
     if (owner !== (this._buffered ? this._protocol : null)) {
       // The protocol changed while the read was in flight.
-      const data = (this._readTarget as Uint8Array).slice(0, n);
+      const data = ownedCopy(this._readTarget as Uint8Array, 0, n);
       try {
         feedProtocol(this._protocol, data);
       } catch (exc) {
@@ -338,7 +340,7 @@ export class _StreamTransport extends Transport {
       }
     } else {
       const buf = this._readBuf as Uint8Array;
-      const data = buf.slice(0, n);
+      const data = ownedCopy(buf, 0, n);
       if (n === buf.length && n < MAX_READ) {
         this._readBuf = new Uint8Array(n * 2);
       }

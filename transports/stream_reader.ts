@@ -14,13 +14,14 @@ import {
   LimitOverrunError,
   RuntimeError,
 } from "../futures/exceptions.ts";
-import { Future } from "../futures/future.ts";
+import { FAILED, FINISHED, Future } from "../futures/future.ts";
 import { coroutine } from "../futures/_coroutine.ts";
 import type { Awaitable, Coroutine } from "../futures/types.ts";
 import { _getEventLoop } from "../loop/_current.ts";
 import type { AbstractEventLoop } from "../loop/events.ts";
 import { describe } from "../loop/_describe.ts";
 import type { Transport } from "./transport.ts";
+import { ownedCopy } from "./_slab.ts";
 
 /** The default `limit` of a reader: 64 KiB. */
 export const DEFAULT_LIMIT = 2 ** 16;
@@ -112,7 +113,11 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   /** @internal */ _start = 0;
   /** @internal */ _end = 0;
   /** @internal */ _eof = false;
-  /** @internal */ _waiter: Future<void> | null = null;
+  /**
+   * @internal What waits for data: a pending read operation, a read
+   * operation that is ready but not yet delivered, or a plain waiter.
+   */
+  _waiter: Future<unknown> | null = null;
   /** @internal */ _exception: unknown = null;
   /** @internal */ _transport: Transport | null = null;
   /** @internal */ _paused = false;
@@ -158,9 +163,13 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   setException(exc: unknown): void {
     this._exception = exc;
     const waiter = this._waiter;
-    if (waiter !== null) {
-      this._waiter = null;
-      if (!waiter.done()) waiter.setException(exc);
+    if (waiter !== null && !waiter.done()) {
+      if (waiter instanceof ReadOp) {
+        waiter._setLazy();
+      } else {
+        this._waiter = null;
+        waiter.setException(exc);
+      }
     }
   }
 
@@ -273,10 +282,48 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   /** @internal */
   _wakeup(): void {
     const waiter = this._waiter;
-    if (waiter !== null) {
+    if (waiter === null || waiter.done()) return;
+    if (waiter instanceof ReadOp) {
+      if (waiter._ready()) waiter._setLazy();
+    } else {
       this._waiter = null;
-      if (!waiter.done()) waiter.setResult(undefined);
+      waiter.setResult(undefined);
     }
+  }
+
+  /**
+   * @internal A read operation: done at once (its bytes taken when it is
+   * delivered) when the buffer can answer it, otherwise the reader's waiter.
+   */
+  _op(kind: number, n: number, seps: Uint8Array[] | null): ReadOp {
+    const op = new ReadOp(this, kind, n, seps);
+    const prev = this._waiter;
+    if (prev !== null) {
+      if (prev instanceof ReadOp && prev.done()) {
+        // Ready but never delivered: its consumer was cancelled or let it go.
+        prev._superseded = true;
+        this._waiter = null;
+      } else {
+        op.setException(
+          new RuntimeError(
+            `${
+              KIND_NAMES[kind]
+            }() called while another coroutine is already waiting for incoming data`,
+          ),
+        );
+        return op;
+      }
+    }
+    if (op._ready()) {
+      op._setLazy();
+      return op;
+    }
+    if (this._paused) {
+      this._paused = false;
+      this._transport?.resumeReading();
+    }
+    this._waiter = op;
+    return op;
   }
 
   /** @internal Resumes the transport once the buffer is at the limit or below. */
@@ -289,7 +336,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
 
   /** @internal Takes `n` bytes off the front, as a new array. */
   _take(n: number): Uint8Array {
-    const out = this._buf.slice(this._start, this._start + n);
+    const out = ownedCopy(this._buf, this._start, this._start + n);
     this._start += n;
     if (this._start === this._end && this._lent === null) {
       this._start = this._end = 0;
@@ -299,7 +346,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   }
 
   /** @internal The waiter for more data. */
-  _waitForData(funcName: string): Future<void> {
+  _waitForData(funcName: string): Future<unknown> {
     if (this._waiter !== null) {
       throw new RuntimeError(
         `${funcName}() called while another coroutine is already waiting for incoming data`,
@@ -322,7 +369,18 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * @returns The bytes.
    */
   read(n = -1): Awaitable<Uint8Array> {
-    return readCo(this, n);
+    if (typeof n !== "number" || Number.isNaN(n)) {
+      return failedRead(
+        this,
+        new TypeError(
+          `Cannot read as 'n' must be a number: current value is ${
+            describe(n)
+          }`,
+        ),
+      );
+    }
+    if (n < 0) return readAllCo(this);
+    return this._op(K_READ, Math.floor(n), null);
   }
 
   /**
@@ -334,7 +392,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    *   is then consumed up to the separator, or cleared).
    */
   readline(): Awaitable<Uint8Array> {
-    return readlineCo(this);
+    return this._op(K_LINE, 0, NL_SEPS);
   }
 
   /**
@@ -346,7 +404,17 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * @throws {RangeError} If `n` is negative.
    */
   readexactly(n: number): Awaitable<Uint8Array> {
-    return readexactlyCo(this, n);
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+      return failedRead(
+        this,
+        new RangeError(
+          `Cannot read exactly as 'n' must be a non-negative integer: current value is ${
+            describe(n)
+          }`,
+        ),
+      );
+    }
+    return this._op(K_EXACTLY, n, null);
   }
 
   /**
@@ -364,7 +432,17 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   readuntil(
     separator: Separator | Separator[] = "\n",
   ): Awaitable<Uint8Array> {
-    return readuntilCo(this, separator);
+    let seps: Uint8Array[];
+    try {
+      seps = (Array.isArray(separator) ? separator : [separator]).map(toBytes)
+        .sort((a, b) => a.length - b.length);
+      if (seps.length === 0 || seps[0].length === 0) {
+        throw new RangeError("Separator should be at least one-byte string");
+      }
+    } catch (e) {
+      return failedRead(this, e);
+    }
+    return this._op(K_UNTIL, 0, seps);
   }
 
   /** Iterates over lines until EOF (`for await`). */
@@ -389,122 +467,163 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   }
 }
 
-const readCo = coroutine(function* (
-  r: StreamReader,
-  n: number,
-): Coroutine<Uint8Array> {
-  if (r._exception !== null) throw r._exception;
-  if (n === 0) return EMPTY;
-  if (n < 0) {
-    const blocks: Uint8Array[] = [];
-    let total = 0;
-    for (;;) {
-      const block = yield* readCo(r, r._limit);
-      if (block.length === 0) break;
-      blocks.push(block);
-      total += block.length;
-    }
-    if (blocks.length === 1) return blocks[0];
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const b of blocks) {
-      out.set(b, off);
-      off += b.length;
-    }
-    return out;
-  }
-  if (r._end === r._start && !r._eof) yield* r._waitForData("read");
-  const len = r._end - r._start;
-  if (len === 0) return EMPTY;
-  return r._take(Math.min(n, len));
-});
-
-const readexactlyCo = coroutine(function* (
-  r: StreamReader,
-  n: number,
-): Coroutine<Uint8Array> {
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
-    throw new RangeError(
-      `Cannot read exactly as 'n' must be a non-negative integer: current value is ${
-        describe(n)
-      }`,
-    );
-  }
-  if (r._exception !== null) throw r._exception;
-  if (n === 0) return EMPTY;
-  while (r._end - r._start < n) {
-    if (r._eof) {
-      const partial = r._take(r._end - r._start);
-      throw new IncompleteReadError(partial, n);
-    }
-    yield* r._waitForData("readexactly");
-  }
-  return r._take(n);
-});
-
-function* readuntilGen(
-  r: StreamReader,
-  separator: Separator | Separator[],
-): Coroutine<Uint8Array> {
-  const seps = (Array.isArray(separator) ? separator : [separator]).map(
-    toBytes,
-  ).sort((a, b) => a.length - b.length);
-  if (seps.length === 0 || seps[0].length === 0) {
-    throw new RangeError("Separator should be at least one-byte string");
-  }
-  if (r._exception !== null) throw r._exception;
-  const minLen = seps[0].length;
-  const maxLen = seps[seps.length - 1].length;
-  let offset = 0;
-  let isep = -1;
-  let matchLen = 0;
-  for (;;) {
-    const buflen = r._end - r._start;
-    if (buflen - offset >= minLen) {
-      let best = -1;
-      for (const sep of seps) {
-        if (buflen - offset < sep.length) continue;
-        const i = indexOf(r._buf, sep, r._start + offset, r._end);
-        if (i !== -1 && (best === -1 || i - r._start < best)) {
-          best = i - r._start;
-          matchLen = sep.length;
-        }
-      }
-      if (best !== -1) {
-        isep = best;
-        break;
-      }
-      offset = Math.max(0, buflen + 1 - maxLen);
-      if (offset > r._limit) {
-        throw new LimitOverrunError(
-          "Separator is not found, and chunk exceed the limit",
-          offset,
-        );
-      }
-    }
-    if (r._eof) {
-      const chunk = r._take(buflen);
-      throw new IncompleteReadError(chunk, null);
-    }
-    yield* r._waitForData("readuntil");
-  }
-  if (isep > r._limit) {
-    throw new LimitOverrunError(
-      "Separator is found, but chunk is longer than limit",
-      isep,
-    );
-  }
-  return r._take(isep + matchLen);
+/** A read that failed before it started. */
+function failedRead(r: StreamReader, error: unknown): Future<Uint8Array> {
+  const f = new Future<Uint8Array>({ loop: r._loop });
+  f.setException(error);
+  return f;
 }
 
-const readuntilCo = coroutine(readuntilGen);
+const K_READ = 0;
+const K_EXACTLY = 1;
+const K_UNTIL = 2;
+const K_LINE = 3;
+const KIND_NAMES = ["read", "readexactly", "readuntil", "readline"];
+const NL_SEPS = [new Uint8Array([10])];
 
-const NL = new Uint8Array([10]);
+/**
+ * A read of a `StreamReader`: a Future that becomes done when the buffer
+ * can answer it, and takes its bytes only when it is delivered to the code
+ * that awaits it. So a task cancelled while a read is on its way leaves the
+ * bytes in the buffer, as asyncio's read coroutines do; and a read costs
+ * one small object, not a coroutine and a task.
+ */
+class ReadOp extends Future<Uint8Array> {
+  readonly _reader: StreamReader;
+  readonly _kind: number;
+  readonly _n: number;
+  readonly _seps: Uint8Array[] | null;
+  /** Where the separator search resumes (what was searched already). */
+  _offset = 0;
+  /** A later read replaced this one before it was delivered. */
+  _superseded = false;
 
-const readlineCo = coroutine(
-  function* (r: StreamReader): Coroutine<Uint8Array> {
+  constructor(
+    reader: StreamReader,
+    kind: number,
+    n: number,
+    seps: Uint8Array[] | null,
+  ) {
+    super({ loop: reader._loop });
+    this._reader = reader;
+    this._kind = kind;
+    this._n = n;
+    this._seps = seps;
+  }
+
+  /** Whether the buffer can answer the read now (data, EOF or an error). */
+  _ready(): boolean {
+    const r = this._reader;
+    if (r._exception !== null || r._eof) return true;
+    const len = r._end - r._start;
+    switch (this._kind) {
+      case K_READ:
+        return len > 0 || this._n === 0;
+      case K_EXACTLY:
+        return len >= this._n;
+      default:
+        return this._search() !== -2;
+    }
+  }
+
+  /**
+   * Searches the separators: the index of the earliest match (relative to
+   * the buffer start), -1 when the limit is overrun, or -2 to wait for
+   * more data. Sets `_matchLen`.
+   */
+  _search(): number {
+    const r = this._reader;
+    const seps = this._seps as Uint8Array[];
+    const minLen = seps[0].length;
+    const maxLen = seps[seps.length - 1].length;
+    const buflen = r._end - r._start;
+    if (buflen - this._offset >= minLen) {
+      let best = -1;
+      for (const sep of seps) {
+        if (buflen - this._offset < sep.length) continue;
+        const i = indexOf(r._buf, sep, r._start + this._offset, r._end);
+        if (i !== -1 && (best === -1 || i - r._start < best)) {
+          best = i - r._start;
+          this._matchLen = sep.length;
+        }
+      }
+      if (best !== -1) return best;
+      this._offset = Math.max(0, buflen + 1 - maxLen);
+    }
+    return this._offset > r._limit ? -1 : -2;
+  }
+  _matchLen = 0;
+
+  override cancel(msg?: string | null): boolean {
+    if (this._reader._waiter === this) this._reader._waiter = null;
+    return super.cancel(msg);
+  }
+
+  /** Takes the bytes (or the error) now, as the read coroutine would. */
+  override _resolveLazy(): void {
+    const r = this._reader;
+    if (r._waiter === this) r._waiter = null;
     try {
-      return yield* readuntilGen(r, NL);
+      if (this._superseded) {
+        throw new RuntimeError(
+          `${
+            KIND_NAMES[this._kind]
+          }() was delivered after another read of the same reader started`,
+        );
+      }
+      this._value = this._compute();
+      this._state = FINISHED;
+    } catch (e) {
+      this._value = e;
+      this._state = FAILED;
+    }
+  }
+
+  _compute(): Uint8Array {
+    const r = this._reader;
+    if (r._exception !== null) throw r._exception;
+    const len = r._end - r._start;
+    switch (this._kind) {
+      case K_READ:
+        if (this._n === 0 || len === 0) return EMPTY;
+        return r._take(Math.min(this._n, len));
+      case K_EXACTLY:
+        if (this._n === 0) return EMPTY;
+        if (len >= this._n) return r._take(this._n);
+        throw new IncompleteReadError(r._take(len), this._n);
+      case K_UNTIL:
+        return this._until();
+      default:
+        return this._line();
+    }
+  }
+
+  _until(): Uint8Array {
+    const r = this._reader;
+    const found = this._search();
+    if (found >= 0) {
+      if (found > r._limit) {
+        throw new LimitOverrunError(
+          "Separator is found, but chunk is longer than limit",
+          found,
+        );
+      }
+      return r._take(found + this._matchLen);
+    }
+    if (found === -1) {
+      throw new LimitOverrunError(
+        "Separator is not found, and chunk exceed the limit",
+        this._offset,
+      );
+    }
+    // At EOF without the separator.
+    throw new IncompleteReadError(r._take(r._end - r._start), null);
+  }
+
+  _line(): Uint8Array {
+    const r = this._reader;
+    try {
+      return this._until();
     } catch (e) {
       if (e instanceof IncompleteReadError) return e.partial;
       if (e instanceof LimitOverrunError) {
@@ -521,5 +640,28 @@ const readlineCo = coroutine(
       }
       throw e;
     }
-  },
-);
+  }
+}
+
+/** `read(-1)`: blocks of `limit` bytes until EOF, joined. */
+const readAllCo = coroutine(function* (
+  r: StreamReader,
+): Coroutine<Uint8Array> {
+  if (r._exception !== null) throw r._exception;
+  const blocks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const block = yield* r.read(r._limit);
+    if (block.length === 0) break;
+    blocks.push(block);
+    total += block.length;
+  }
+  if (blocks.length === 1) return blocks[0];
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const b of blocks) {
+    out.set(b, off);
+    off += b.length;
+  }
+  return out;
+});

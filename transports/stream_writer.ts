@@ -40,6 +40,14 @@ export interface StreamWriterStartTlsOptions {
 
 const RESOLVED: Awaitable<void> = {
   then(onFulfilled, onRejected) {
+    // As a done Future: `await` (both callbacks) is answered at once.
+    if (typeof onFulfilled === "function" && typeof onRejected === "function") {
+      try {
+        return Promise.resolve(onFulfilled(undefined));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     return Promise.resolve(undefined).then(onFulfilled, onRejected);
   },
   [Symbol.iterator]() {
