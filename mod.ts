@@ -102,3 +102,39 @@ export {
   type EnsureFutureOptions,
 } from "./futures/ensure_future.ts";
 export { sleep } from "./futures/sleep.ts";
+export {
+  gather,
+  type GatherOptions,
+  type GatherResults,
+  type ResultOf,
+} from "./futures/gather.ts";
+export {
+  ALL_COMPLETED,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  type ReturnWhen,
+  wait,
+  type WaitOptions,
+} from "./futures/wait.ts";
+export { waitFor } from "./futures/wait_for.ts";
+export {
+  asCompleted,
+  type AsCompletedIterator,
+  type AsCompletedOptions,
+} from "./futures/as_completed.ts";
+export { shield } from "./futures/shield.ts";
+export { Timeout, timeout, timeoutAt } from "./futures/timeouts.ts";
+export { TaskGroup } from "./futures/task_group.ts";
+
+// ---- Synchronization and queues ----
+export { Lock } from "./futures/lock.ts";
+export { Event } from "./futures/event.ts";
+export { Condition } from "./futures/condition.ts";
+export { BoundedSemaphore, Semaphore } from "./futures/semaphore.ts";
+export { Barrier } from "./futures/barrier.ts";
+export {
+  LifoQueue,
+  PriorityQueue,
+  type PriorityQueueOptions,
+  Queue,
+} from "./futures/queue.ts";
