@@ -91,17 +91,25 @@ export class Lock {
    * @throws {CancelledError} If the task is cancelled while it waits.
    */
   acquire(): Awaitable<Disposable> {
+    if (this.#tryAcquire()) return this.#acquired;
+    return new CoroutineAwaitable(this.#acquireSlow());
+  }
+
+  /** Takes the lock if it is free and nobody waits (fair: no queue jump). */
+  #tryAcquire(): boolean {
     if (
       !this.#locked &&
       (this.#waiters.size === 0 || this.#waiters.allCancelled())
     ) {
       this.#locked = true;
-      return this.#acquired;
+      return true;
     }
-    return new CoroutineAwaitable(this.#acquireSlow());
+    return false;
   }
 
   *#acquireSlow(): Coroutine<Disposable> {
+    // The coroutine starts when it is awaited: the lock may be free by now.
+    if (this.#tryAcquire()) return this.#releaser;
     this.#loop = boundLoop(this.#loop, this);
     const fut = this.#waiters.park(this.#loop);
     try {

@@ -92,6 +92,11 @@ export class Semaphore {
   }
 
   *#acquireSlow(): Coroutine<Disposable> {
+    // The coroutine starts when it is awaited: a permit may be free by now.
+    if (!this.locked()) {
+      this._value--;
+      return this.#releaser;
+    }
     this.#loop = boundLoop(this.#loop, this);
     const fut = this.#waiters.park(this.#loop);
     try {
