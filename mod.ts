@@ -121,6 +121,7 @@ export {
   asCompleted,
   type AsCompletedIterator,
   type AsCompletedOptions,
+  type CompletedFuture,
 } from "./futures/as_completed.ts";
 export { shield } from "./futures/shield.ts";
 export { Timeout, timeout, timeoutAt } from "./futures/timeouts.ts";

@@ -26,12 +26,21 @@ export interface AsCompletedOptions {
 }
 
 /**
+ * A future that is done, as `for await (... of asCompleted(...))` gives it:
+ * the `Future` (or `Task`) itself, typed without `then` because TypeScript
+ * would otherwise type the loop variable as the future's result (it
+ * assumes `for await` unwraps thenables, which it does not for async
+ * iterators). Call `result()`, or cast to `Future<T>`.
+ */
+export type CompletedFuture<T> = Omit<Future<T>, "then">;
+
+/**
  * What `asCompleted()` returns: iterate it with `for...of` to get one
  * awaitable per input, each giving the next result to finish, or with
  * `for await` to get the input futures themselves as they finish.
  */
 export interface AsCompletedIterator<T>
-  extends Iterable<Awaitable<T>>, AsyncIterable<Future<T>> {}
+  extends Iterable<Awaitable<T>>, AsyncIterable<CompletedFuture<T>> {}
 
 class AsCompleted<T> implements AsCompletedIterator<T> {
   readonly #done = new Queue<Future<T> | null>();
@@ -67,9 +76,9 @@ class AsCompleted<T> implements AsCompletedIterator<T> {
     };
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<Future<T>> {
+  [Symbol.asyncIterator](): AsyncIterator<CompletedFuture<T>> {
     return {
-      next: async (): Promise<IteratorResult<Future<T>>> => {
+      next: async (): Promise<IteratorResult<CompletedFuture<T>>> => {
         if (this.#left === 0) return { done: true, value: undefined };
         this.#left--;
         // Boxed: an async function would adopt a returned future.
@@ -111,7 +120,7 @@ class AsCompleted<T> implements AsCompletedIterator<T> {
  *   result of the next input to finish, or throws its error (CPython 3.11).
  * - `for await (const fut of asCompleted(aws))` gives the input futures
  *   and tasks themselves as they finish, so you know which one it was
- *   (CPython 3.13).
+ *   (CPython 3.13). They are typed as `CompletedFuture<T>` (see there).
  *
  * With `timeout`, what has not finished `timeout` seconds after the call
  * throws `TimeoutError` where it is awaited. Nothing is cancelled.
