@@ -23,6 +23,7 @@
 export {
   BrokenBarrierError,
   CancelledError,
+  type ErrorCondition,
   ExceptionGroup,
   IncompleteReadError,
   InvalidStateError,
