@@ -31,6 +31,21 @@ export interface AsCompletedOptions {
  * would otherwise type the loop variable as the future's result (it
  * assumes `for await` unwraps thenables, which it does not for async
  * iterators). Call `result()`, or cast to `Future<T>`.
+ *
+ * @example
+ * ```ts
+ * import { asCompleted, type CompletedFuture, createTask, run, sleep } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * await run(async () => {
+ *   const t = createTask(() => sleep(0.001, "x"));
+ *   for await (const done of asCompleted([t])) {
+ *     const f: CompletedFuture<string> = done;
+ *     assert.equal(f.result(), "x");
+ *     assert.equal(f, t);
+ *   }
+ * });
+ * ```
  */
 export type CompletedFuture<T> = Omit<Future<T>, "then">;
 
@@ -38,6 +53,17 @@ export type CompletedFuture<T> = Omit<Future<T>, "then">;
  * What `asCompleted()` returns: iterate it with `for...of` to get one
  * awaitable per input, each giving the next result to finish, or with
  * `for await` to get the input futures themselves as they finish.
+ *
+ * @example Both ways
+ * ```ts
+ * import { asCompleted, type AsCompletedIterator, run, sleep } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * await run(async () => {
+ *   const it: AsCompletedIterator<number> = asCompleted([sleep(0.001, 1)]);
+ *   for (const next of it) assert.equal(await next, 1);
+ * });
+ * ```
  */
 export interface AsCompletedIterator<T>
   extends Iterable<Awaitable<T>>, AsyncIterable<CompletedFuture<T>> {}

@@ -334,7 +334,8 @@ export class ExceptionGroup extends AggregateError {
   /**
    * A group with the same message and the errors of this one that match
    * `condition`, nested groups kept (Python's `subgroup`), or `null` if
-   * none match. If the group itself matches, it is returned as it is.
+   * none match. If the group itself matches, or every error does, it is
+   * returned as it is.
    * This is how Python's `except* E` picks errors.
    *
    * @param condition An error class, an array of them, or a predicate.
@@ -358,7 +359,8 @@ export class ExceptionGroup extends AggregateError {
   /**
    * Splits the group in two (Python's `split`): the errors that match
    * `condition` and those that do not, each as a group with the same
-   * message (nested groups kept), or `null` when empty.
+   * message (nested groups kept), or `null` when empty; a side that has
+   * every error is the group itself.
    *
    * @param condition An error class, an array of them, or a predicate.
    * @returns `[match, rest]`.
@@ -392,10 +394,10 @@ export class ExceptionGroup extends AggregateError {
         rest.push(e);
       }
     }
-    return [
-      match.length === 0 ? null : this.derive(match),
-      rest.length === 0 ? null : this.derive(rest),
-    ];
+    // A side that kept everything is the group itself, as in Python.
+    if (rest.length === 0) return [this, null];
+    if (match.length === 0) return [null, this];
+    return [this.derive(match), this.derive(rest)];
   }
 
   /**
@@ -424,6 +426,16 @@ export class ExceptionGroup extends AggregateError {
 /**
  * What `ExceptionGroup.split()` and `subgroup()` match errors with: an
  * error class (`instanceof`), an array of classes, or a predicate.
+ *
+ * @example
+ * ```ts
+ * import { type ErrorCondition, ExceptionGroup } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const eg = new ExceptionGroup("e", [new TypeError("a")]);
+ * const conditions: ErrorCondition[] = [TypeError, [TypeError, RangeError], (e) => e instanceof TypeError];
+ * for (const c of conditions) assert.equal(eg.subgroup(c), eg);
+ * ```
  */
 export type ErrorCondition =
   // deno-lint-ignore no-explicit-any

@@ -21,12 +21,35 @@ export interface GatherOptions {
   returnExceptions?: boolean;
 }
 
-/** What awaiting `X` gives: the result type of an `AwaitableLike`. */
+/**
+ * What awaiting `X` gives: the result type of an `AwaitableLike` (a
+ * generator coroutine's return type, or a thenable's value).
+ *
+ * @example
+ * ```ts
+ * import type { Coroutine, Future, ResultOf } from "@asyncio/asyncio";
+ *
+ * const a: ResultOf<Future<number>> = 1;
+ * const b: ResultOf<Coroutine<string>> = "s";
+ * const c: ResultOf<Promise<boolean>> = true;
+ * console.assert(a === 1 && b === "s" && c);
+ * ```
+ */
 export type ResultOf<X> = X extends Generator<unknown, infer R, unknown> ? R
   : X extends PromiseLike<infer R> ? R
   : never;
 
-/** The results of `gather(...aws)`: one per argument, in order. */
+/**
+ * The results of `gather(...aws)`: one per argument, in order.
+ *
+ * @example
+ * ```ts
+ * import type { Future, GatherResults } from "@asyncio/asyncio";
+ *
+ * const results: GatherResults<[Future<number>, Promise<string>]> = [1, "a"];
+ * console.assert(results.length === 2);
+ * ```
+ */
 export type GatherResults<A extends readonly unknown[]> = {
   -readonly [K in keyof A]: ResultOf<A[K]>;
 };

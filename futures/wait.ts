@@ -12,17 +12,71 @@ import { describe } from "../loop/_describe.ts";
 import type { TimerHandle } from "../loop/handle.ts";
 import type { Awaitable, Coroutine } from "./types.ts";
 
-/** `wait()` returns when any future finishes or is cancelled. */
+/**
+ * `wait()` returns when any future finishes or is cancelled.
+ *
+ * @example
+ * ```ts
+ * import { createTask, FIRST_COMPLETED, run, sleep, wait } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * await run(async () => {
+ *   const t = createTask(() => sleep(0.001));
+ *   const [done] = await wait([t], { returnWhen: FIRST_COMPLETED });
+ *   assert.ok(done.has(t));
+ * });
+ * ```
+ */
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
 /**
  * `wait()` returns when any future finishes with an exception, or when all
  * are done.
+ *
+ * @example
+ * ```ts
+ * import { createTask, FIRST_EXCEPTION, run, sleep, wait } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * await run(async () => {
+ *   const bad = createTask(async () => { throw new RangeError("bad"); });
+ *   const slow = createTask(() => sleep(3600));
+ *   const [done, pending] = await wait([bad, slow], { returnWhen: FIRST_EXCEPTION });
+ *   assert.ok(done.has(bad) && pending.has(slow));
+ *   bad.exception();
+ *   slow.cancel();
+ * });
+ * ```
  */
 export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
-/** `wait()` returns when all futures are done (the default). */
+/**
+ * `wait()` returns when all futures are done (the default).
+ *
+ * @example
+ * ```ts
+ * import { ALL_COMPLETED, createTask, run, sleep, wait } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * await run(async () => {
+ *   const ts = [1, 2].map((n) => createTask(() => sleep(n / 1000)));
+ *   const [done, pending] = await wait(ts, { returnWhen: ALL_COMPLETED });
+ *   assert.equal(done.size, 2);
+ *   assert.equal(pending.size, 0);
+ * });
+ * ```
+ */
 export const ALL_COMPLETED = "ALL_COMPLETED";
 
-/** When `wait()` returns: one of the three constants. */
+/**
+ * When `wait()` returns: one of the three constants.
+ *
+ * @example
+ * ```ts
+ * import { FIRST_COMPLETED, type ReturnWhen } from "@asyncio/asyncio";
+ *
+ * const when: ReturnWhen = FIRST_COMPLETED;
+ * console.assert(when === "FIRST_COMPLETED");
+ * ```
+ */
 export type ReturnWhen =
   | typeof FIRST_COMPLETED
   | typeof FIRST_EXCEPTION

@@ -30,7 +30,9 @@ Deno.test("ExceptionGroup.split() takes classes, arrays of classes and predicate
     [c],
   );
   assert.deepEqual(eg.split(Error), [eg, null]);
-  assert.deepEqual(eg.split(SyntaxError), [null, eg.derive([t, nested])]);
+  assert.deepEqual(eg.split(SyntaxError), [null, eg]);
+  assert.equal(eg.split(SyntaxError)[1], eg);
+  assert.equal(eg.subgroup((e) => e instanceof Error), eg);
   assert.throws(() => eg.split(42 as never), TypeError);
 });
 
