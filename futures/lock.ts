@@ -17,7 +17,8 @@ import type { Awaitable, Coroutine } from "./types.ts";
  *
  * `acquire()` gives the lock at once when it is free and nobody waits
  * (without suspending), else waits its turn: waiters are served in FIFO
- * order. It is cancellation-safe: a task cancelled while it waits leaves the
+ * order. A free lock is taken at the call, as an asyncio coroutine takes it
+ * in its first step: always await what `acquire()` returns. It is cancellation-safe: a task cancelled while it waits leaves the
  * queue, and one cancelled after it was woken passes the wake-up on, so the
  * lock never stays held by nobody.
  *

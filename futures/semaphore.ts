@@ -17,7 +17,8 @@ import type { Awaitable, Coroutine } from "./types.ts";
  * none), `release()` gives one back. asyncio's `Semaphore`.
  *
  * Fair: a task that calls `acquire()` while others wait queues behind them
- * even if a permit is free, and waiters are served in FIFO order.
+ * even if a permit is free, and waiters are served in FIFO order. A free
+ * permit is taken at the call: always await what `acquire()` returns.
  * Cancellation-safe: a task cancelled after it was handed a permit gives it
  * back and wakes the next waiter.
  *
