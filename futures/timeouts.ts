@@ -56,7 +56,9 @@ function checkTime(what: string, name: string, value: unknown): void {
  * outside, or an outer timeout expired first) passes through unchanged:
  * the timeout tells them apart with the task's `cancelling()` count, and
  * takes its own request back with `uncancel()`, exactly as CPython does,
- * so timeouts nest.
+ * so timeouts nest. Code waiting on a foreign Promise (`fetch()`) is
+ * interrupted at its next await of this module; pass it
+ * `currentTask().signal` to stop it at the deadline itself.
  *
  * Three ways to delimit the block:
  *
