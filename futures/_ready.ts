@@ -24,9 +24,6 @@ class DoneIterator<T> implements Iterator<unknown, T, unknown> {
   constructor(value: T) {
     this.#result = { done: true, value };
   }
-  get value(): T {
-    return this.#result.value;
-  }
   next(): IteratorResult<unknown, T> {
     return this.#result;
   }
@@ -35,15 +32,15 @@ class DoneIterator<T> implements Iterator<unknown, T, unknown> {
   }
 }
 
-const DONE: unique symbol = Symbol("asyncio.ready");
+const VALUE: unique symbol = Symbol("asyncio.ready");
 
 type ReadyPromise<T> = Promise<T> & {
-  [DONE]: DoneIterator<T>;
+  [VALUE]: T;
   [Symbol.iterator]: () => Iterator<unknown, T, unknown>;
 };
 
 function readyIterator<T>(this: ReadyPromise<T>): DoneIterator<T> {
-  return this[DONE];
+  return new DoneIterator(this[VALUE]);
 }
 
 /**
@@ -53,7 +50,7 @@ function readyIterator<T>(this: ReadyPromise<T>): DoneIterator<T> {
  */
 export function ready<T>(value: T): Awaitable<T> {
   const p = Promise.resolve(value) as ReadyPromise<T>;
-  p[DONE] = new DoneIterator(value);
+  p[VALUE] = value;
   p[Symbol.iterator] = readyIterator;
   return p as unknown as Awaitable<T>;
 }
@@ -67,7 +64,7 @@ export function readyValue<T>(aw: unknown): { value: T } | null {
     aw instanceof Promise &&
     (aw as ReadyPromise<T>)[Symbol.iterator] === readyIterator
   ) {
-    return { value: (aw as ReadyPromise<T>)[DONE].value };
+    return { value: (aw as ReadyPromise<T>)[VALUE] };
   }
   return null;
 }
