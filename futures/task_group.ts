@@ -11,7 +11,7 @@ import { drive, type Outcome, runningTask, scoped } from "./_scope.ts";
 import type { AbstractEventLoop, CreateTaskOptions } from "../loop/events.ts";
 import type { Awaitable, Coroutine, CoroutineLike } from "./types.ts";
 
-/** @internal How the body left the group. */
+// How the body left the group.
 const EXIT_OK = 0;
 const EXIT_ERROR = 1;
 const EXIT_CANCELLED = 2;
