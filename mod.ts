@@ -23,6 +23,7 @@
 export {
   BrokenBarrierError,
   CancelledError,
+  type ErrorCondition,
   ExceptionGroup,
   IncompleteReadError,
   InvalidStateError,
@@ -167,3 +168,40 @@ export {
   type ToReadableStreamOptions,
   toWritableStream,
 } from "./transports/web_streams.ts";
+export {
+  gather,
+  type GatherOptions,
+  type GatherResults,
+  type ResultOf,
+} from "./futures/gather.ts";
+export {
+  ALL_COMPLETED,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  type ReturnWhen,
+  wait,
+  type WaitOptions,
+} from "./futures/wait.ts";
+export { waitFor } from "./futures/wait_for.ts";
+export {
+  asCompleted,
+  type AsCompletedIterator,
+  type AsCompletedOptions,
+  type CompletedFuture,
+} from "./futures/as_completed.ts";
+export { shield } from "./futures/shield.ts";
+export { Timeout, timeout, timeoutAt } from "./futures/timeouts.ts";
+export { TaskGroup } from "./futures/task_group.ts";
+
+// ---- Synchronization and queues ----
+export { Lock } from "./futures/lock.ts";
+export { Event } from "./futures/event.ts";
+export { Condition } from "./futures/condition.ts";
+export { BoundedSemaphore, Semaphore } from "./futures/semaphore.ts";
+export { Barrier } from "./futures/barrier.ts";
+export {
+  LifoQueue,
+  PriorityQueue,
+  type PriorityQueueOptions,
+  Queue,
+} from "./futures/queue.ts";

@@ -17,9 +17,10 @@ import {
   table,
 } from "./_harness.ts";
 import { schedulerCases } from "./scheduler.ts";
+import { toolkitCases } from "./toolkit.ts";
 
 /** All benchmark cases of `deno task bench`. */
-export const allCases: BenchCase[] = [...schedulerCases];
+export const allCases: BenchCase[] = [...schedulerCases, ...toolkitCases];
 
 /** Runs CPython's counterparts; `null` when python3 is missing. */
 export async function runCPython(

@@ -330,4 +330,138 @@ export class ExceptionGroup extends AggregateError {
   get exceptions(): unknown[] {
     return this.errors;
   }
+
+  /**
+   * A group with the same message and the errors of this one that match
+   * `condition`, nested groups kept (Python's `subgroup`), or `null` if
+   * none match. If the group itself matches, or every error does, it is
+   * returned as it is.
+   * This is how Python's `except* E` picks errors.
+   *
+   * @param condition An error class, an array of them, or a predicate.
+   * @returns The matching part, or `null`.
+   *
+   * @example Picking the errors of one class
+   * ```ts
+   * import { ExceptionGroup } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * const eg = new ExceptionGroup("many", [new TypeError("t"), new RangeError("r")]);
+   * const types = eg.subgroup(TypeError);
+   * assert.equal(types?.exceptions.length, 1);
+   * assert.equal(eg.subgroup(SyntaxError), null);
+   * ```
+   */
+  subgroup(condition: ErrorCondition): ExceptionGroup | null {
+    return this.split(condition)[0];
+  }
+
+  /**
+   * Splits the group in two (Python's `split`): the errors that match
+   * `condition` and those that do not, each as a group with the same
+   * message (nested groups kept), or `null` when empty; a side that has
+   * every error is the group itself.
+   *
+   * @param condition An error class, an array of them, or a predicate.
+   * @returns `[match, rest]`.
+   *
+   * @example Handling one kind of error, rethrowing the rest
+   * ```ts
+   * import { ExceptionGroup } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * const eg = new ExceptionGroup("many", [new TypeError("t"), new RangeError("r")]);
+   * const [match, rest] = eg.split((e) => e instanceof TypeError);
+   * assert.equal((match?.exceptions[0] as Error).message, "t");
+   * assert.equal((rest?.exceptions[0] as Error).message, "r");
+   * ```
+   */
+  split(
+    condition: ErrorCondition,
+  ): [ExceptionGroup | null, ExceptionGroup | null] {
+    const matches = toPredicate(condition);
+    if (matches(this)) return [this, null];
+    const match: unknown[] = [];
+    const rest: unknown[] = [];
+    for (const e of this.errors) {
+      if (e instanceof ExceptionGroup) {
+        const [m, r] = e.split(condition);
+        if (m !== null) match.push(m);
+        if (r !== null) rest.push(r);
+      } else if (matches(e)) {
+        match.push(e);
+      } else {
+        rest.push(e);
+      }
+    }
+    // A side that kept everything is the group itself, as in Python.
+    if (rest.length === 0) return [this, null];
+    if (match.length === 0) return [null, this];
+    return [this.derive(match), this.derive(rest)];
+  }
+
+  /**
+   * A new group with this one's message and `exceptions` (Python's
+   * `derive`, which `split` and `subgroup` use); the `cause` is kept.
+   *
+   * @param exceptions The errors of the new group.
+   * @returns The new group.
+   *
+   * @example
+   * ```ts
+   * import { ExceptionGroup } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * const eg = new ExceptionGroup("batch", [new Error("a")]);
+   * assert.equal(eg.derive([new Error("b")]).rawMessage, "batch");
+   * ```
+   */
+  derive(exceptions: readonly unknown[]): ExceptionGroup {
+    const eg = new ExceptionGroup(this.rawMessage, exceptions);
+    if (this.cause !== undefined) eg.cause = this.cause;
+    return eg;
+  }
+}
+
+/**
+ * What `ExceptionGroup.split()` and `subgroup()` match errors with: an
+ * error class (`instanceof`), an array of classes, or a predicate.
+ *
+ * @example
+ * ```ts
+ * import { type ErrorCondition, ExceptionGroup } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const eg = new ExceptionGroup("e", [new TypeError("a")]);
+ * const conditions: ErrorCondition[] = [TypeError, [TypeError, RangeError], (e) => e instanceof TypeError];
+ * for (const c of conditions) assert.equal(eg.subgroup(c), eg);
+ * ```
+ */
+export type ErrorCondition =
+  // deno-lint-ignore no-explicit-any
+  | (abstract new (...args: any[]) => unknown)
+  // deno-lint-ignore no-explicit-any
+  | readonly (abstract new (...args: any[]) => unknown)[]
+  | ((error: unknown) => boolean);
+
+function isErrorClass(f: unknown): boolean {
+  return typeof f === "function" &&
+    (f === Error || (f as { prototype?: unknown }).prototype instanceof Error);
+}
+
+function toPredicate(condition: ErrorCondition): (e: unknown) => boolean {
+  if (Array.isArray(condition)) {
+    const classes = condition as readonly (abstract new () => unknown)[];
+    return (e) => classes.some((c) => e instanceof c);
+  }
+  if (isErrorClass(condition)) {
+    const cls = condition as abstract new () => unknown;
+    return (e) => e instanceof cls;
+  }
+  if (typeof condition === "function") {
+    return condition as (e: unknown) => boolean;
+  }
+  throw new TypeError(
+    "Cannot split ExceptionGroup as 'condition' must be an error class, an array of them, or a predicate",
+  );
 }

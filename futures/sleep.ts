@@ -12,51 +12,30 @@ import type { Awaitable } from "./types.ts";
 
 /**
  * What `sleep(delay)` returns inside a running loop: a future that is its
- * own timer. It arms itself (enters the loop's timer heap) the first time
- * it is awaited or iterated, as a coroutine would start then, and its
- * timer is dropped when it is cancelled. One object per sleep: no handle,
- * no arguments array.
+ * own timer, armed at once (it enters the loop's timer heap), with its
+ * timer dropped when it is cancelled. One object per sleep: no handle, no
+ * arguments array. (Made outside a running loop, a sleep is a lazy
+ * wrapper that makes one of these when it is first awaited.)
  */
 class SleepFuture<T> extends Future<T> {
-  /** @internal The delay until armed, then the deadline. */
+  /** @internal The deadline. */
   _when: number;
-  /** @internal -1 until armed. */
-  _seq = -1;
+  /** @internal */ _seq = 0;
   /** @internal */ _scheduled = false;
   /** @internal The timer was cancelled (not: the future). */
   _cancelled = false;
 
   constructor(loop: LoopInternals, delay: number, result: T) {
     super({ loop });
-    this._when = delay;
+    loop._checkClosed();
+    this._when = loop.time() + delay;
     this._value = result;
-  }
-
-  #arm(): void {
-    if (this._seq === -1 && this._state === PENDING) {
-      this._loop._checkClosed();
-      this._when = this._loop.time() + this._when;
-      this._loop._addTimer(this);
-    }
+    loop._addTimer(this);
   }
 
   /** @internal The timer fired (the loop runs the entry). */
   _run(): void {
     if (this._state === PENDING) this.setResult(this._value as T);
-  }
-
-  override then<R1 = T, R2 = never>(
-    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    // deno-lint-ignore no-explicit-any
-    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
-  ): PromiseLike<R1 | R2> {
-    this.#arm();
-    return super.then(onFulfilled, onRejected);
-  }
-
-  override [Symbol.iterator](): Iterator<unknown, T, unknown> {
-    this.#arm();
-    return super[Symbol.iterator]();
   }
 
   override cancel(msg?: string | null): boolean {
