@@ -21,6 +21,8 @@ export interface LoopInternals extends AbstractEventLoop {
   _tasks: TaskList<Task<unknown>>;
   /** Queues a task (its own ready-queue item) for the next iteration. */
   _schedule(item: { _cancelled: boolean; _run(): void }): void;
+  /** Runs a task right after the callback now running (same iteration). */
+  _scheduleNext(item: { _cancelled: boolean; _run(): void }): void;
   /** Throws RuntimeError if the loop is closed. */
   _checkClosed(): void;
   /** Puts a timer entry in the heap (assigns its sequence number). */

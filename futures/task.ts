@@ -220,6 +220,8 @@ export class Task<T = unknown> extends Future<T> {
   readonly _cancelled = false;
   /** @internal What the next step receives (the future that woke it). */
   _wakeArg: unknown = undefined;
+  /** @internal The link of the loop's run-next list. */
+  _nextRunnable: Task<unknown> | null = null;
 
   /**
    * Creates a task and schedules its first step. `loop.createTask()` and
@@ -449,7 +451,12 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal The future the task waits on is done: step in the next iteration. */
   _wakeWith(fut: Future<unknown>): void {
     this._wakeArg = fut;
-    this._loop._schedule(this);
+    if ((fut as Task<unknown>)._owner === this) {
+      // The inline coroutine this task awaits is done: go on at once.
+      this._loop._scheduleNext(this);
+    } else {
+      this._loop._schedule(this);
+    }
   }
 
   /**

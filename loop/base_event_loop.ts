@@ -51,6 +51,8 @@ export interface Runnable {
   _run(): void;
   /** @internal Where it was created (debug mode). */
   readonly _sourceTraceback?: string | null;
+  /** @internal The link of the loop's run-next list. */
+  _nextRunnable?: Runnable | null;
 }
 
 /**
@@ -151,6 +153,10 @@ export class BaseEventLoop extends AbstractEventLoop {
   /** @internal */ _currentTask: Task<unknown> | null = null;
   /** @internal */ _currentHandle: Runnable | null = null;
   /** @internal */ _yieldMicrotask = false;
+  /** @internal A ready item is running (the driver is inside `_run()`). */
+  _inRun = false;
+  /** @internal Items to run right after the current one (`_scheduleNext`). */
+  _next: Runnable | null = null;
   /** @internal */ _idleResolve: (() => void) | null = null;
   /** @internal */ _idleTimer: HostTimer | null = null;
   /** @internal */ _defaultExecutor: ShutdownableExecutor | null = null;
@@ -216,6 +222,27 @@ export class BaseEventLoop extends AbstractEventLoop {
     this._checkClosed();
     this._ready.push(item);
     if (this._idleResolve !== null) this._wake();
+  }
+
+  /**
+   * @internal Runs `item` right after the callback now running, in the same
+   * iteration (or queues it, outside a callback): an owner task goes on as
+   * soon as the inline coroutine it awaits is done, as a coroutine's caller
+   * does in asyncio, in the same step.
+   */
+  _scheduleNext(item: Runnable): void {
+    if (!this._inRun) {
+      this._schedule(item);
+      return;
+    }
+    item._nextRunnable = null;
+    if (this._next === null) {
+      this._next = item;
+    } else {
+      let last = this._next;
+      while (last._nextRunnable != null) last = last._nextRunnable;
+      last._nextRunnable = item;
+    }
   }
 
   /**
@@ -745,12 +772,20 @@ export class BaseEventLoop extends AbstractEventLoop {
           await this._runReadyDebug(n);
         } else {
           while (n-- > 0) {
-            const h = ready.shift();
+            let h = ready.shift();
             if (h._cancelled) continue;
-            h._run();
-            if (this._yieldMicrotask) {
-              this._yieldMicrotask = false;
-              await null;
+            for (;;) {
+              this._inRun = true;
+              h._run();
+              this._inRun = false;
+              if (this._yieldMicrotask) {
+                this._yieldMicrotask = false;
+                await null;
+              }
+              if (this._next === null) break;
+              h = this._next;
+              this._next = h._nextRunnable ?? null;
+              h._nextRunnable = null;
             }
           }
         }
@@ -766,6 +801,7 @@ export class BaseEventLoop extends AbstractEventLoop {
       this._stopping = false;
       this._running = false;
       this._yieldMicrotask = false;
+      this._inRun = false;
       _setRunningLoop(null);
     }
   }
@@ -779,12 +815,22 @@ export class BaseEventLoop extends AbstractEventLoop {
       this._currentHandle = h;
       const t0 = this.time();
       try {
-        h._run();
-        if (this._yieldMicrotask) {
-          this._yieldMicrotask = false;
-          await null;
+        let item: Runnable = h;
+        for (;;) {
+          this._inRun = true;
+          item._run();
+          this._inRun = false;
+          if (this._yieldMicrotask) {
+            this._yieldMicrotask = false;
+            await null;
+          }
+          if (this._next === null) break;
+          item = this._next;
+          this._next = item._nextRunnable ?? null;
+          item._nextRunnable = null;
         }
       } finally {
+        this._inRun = false;
         this._currentHandle = null;
       }
       const dt = this.time() - t0;
