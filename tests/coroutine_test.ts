@@ -1,4 +1,3 @@
-// deno-lint-ignore-file require-await -- tests build async coroutines that never suspend
 // The module's own coroutines (written as generators, awaitable both ways):
 // they run inside the calling task, and cancellation reaches their awaits.
 import assert from "node:assert/strict";
