@@ -8,6 +8,25 @@
  */
 import { BaseEventLoop } from "./base_event_loop.ts";
 import { NotImplementedError } from "../futures/exceptions.ts";
+import { Handle } from "./handle.ts";
+import { describe } from "./_describe.ts";
+import {
+  _checkSignal,
+  _getSignalHandler,
+  _setSignalHandler,
+} from "./signals.ts";
+
+/** A signal handler of a loop: its handle and the listener installed. */
+interface SignalEntry {
+  handle: Handle;
+  listener: () => void;
+}
+
+function isCoroutineFunction(fn: unknown): boolean {
+  const name = (fn as { constructor?: { name?: string } })?.constructor?.name;
+  return name === "AsyncFunction" || name === "GeneratorFunction" ||
+    name === "AsyncGeneratorFunction";
+}
 
 function needsSelector(method: string): never {
   throw new NotImplementedError(
@@ -75,5 +94,123 @@ export class DenoEventLoop extends BaseEventLoop {
    */
   override removeWriter(_fd: number): boolean {
     return needsSelector("removeWriter()");
+  }
+
+  // ---- signals (issue 5; CPython's unix_events.py) ----
+
+  /** @internal This loop's signal handlers, by signal name. */
+  _signalHandlers: Map<string, SignalEntry> = new Map();
+
+  /**
+   * Calls `callback(...args)` as a callback of this loop whenever the
+   * process receives `sig`, a signal name such as `"SIGINT"` or
+   * `"SIGTERM"` (CPython's `add_signal_handler`, on
+   * `Deno.addSignalListener`). The callback runs in a loop iteration, as
+   * if scheduled with `callSoonThreadsafe` when the signal arrived; an
+   * error it throws goes to the exception handler. Adding a handler for a
+   * signal that has one replaces it. The handler is the realm's handler
+   * of `sig`: it displaces `run()`'s Ctrl-C handling for SIGINT, and
+   * another loop's handler of the same signal. `close()` removes the
+   * loop's handlers. Signals need no permission.
+   *
+   * To run a coroutine on a signal, start it from the callback:
+   * `loop.addSignalHandler("SIGTERM", () => void createTask(shutdown()))`.
+   *
+   * @param sig The signal's name.
+   * @param callback What to call.
+   * @param args Its arguments.
+   * @throws {TypeError} If `sig` is not a string, or `callback` is not a
+   *   function or is a coroutine function.
+   * @throws {RangeError} If `sig` names no signal of this platform.
+   * @throws {RuntimeError} If the signal cannot be caught (SIGKILL,
+   *   SIGSTOP, ...) or the loop is closed.
+   *
+   * @example Handling a signal sent to the program itself
+   * ```ts
+   * import { newEventLoop } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const got: string[] = [];
+   * loop.addSignalHandler("SIGWINCH", (what: string) => {
+   *   got.push(what);
+   *   loop.stop();
+   * }, "resized");
+   * Deno.kill(Deno.pid, "SIGWINCH");
+   * await loop.runForever();
+   * assert.deepEqual(got, ["resized"]);
+   * assert.equal(loop.removeSignalHandler("SIGWINCH"), true);
+   * loop.close();
+   * ```
+   */
+  override addSignalHandler<A extends unknown[]>(
+    sig: string,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): void {
+    if (typeof callback !== "function") {
+      throw new TypeError(
+        `a callable object was expected by addSignalHandler(), got ${
+          describe(callback)
+        }`,
+      );
+    }
+    if (isCoroutineFunction(callback)) {
+      throw new TypeError("coroutines cannot be used with addSignalHandler()");
+    }
+    const name = _checkSignal(sig, "add signal handler");
+    this._checkClosed();
+    const entry: SignalEntry = {
+      handle: new Handle(callback, args.length === 0 ? null : args, this),
+      listener: () => this._handleSignal(name),
+    };
+    _setSignalHandler(name, entry.listener);
+    this._signalHandlers.set(name, entry);
+  }
+
+  /**
+   * Removes the handler of `sig` (CPython's `remove_signal_handler`);
+   * the signal's default action is back (for SIGINT: Ctrl-C ends the
+   * program). Returns true if the loop had a handler for it.
+   *
+   * @param sig The signal's name.
+   * @returns Whether a handler was removed.
+   * @throws {TypeError} If `sig` is not a string.
+   * @throws {RangeError} If `sig` names no signal of this platform.
+   */
+  override removeSignalHandler(sig: string): boolean {
+    const name = _checkSignal(sig, "remove signal handler");
+    const entry = this._signalHandlers.get(name);
+    if (entry === undefined) return false;
+    this._signalHandlers.delete(name);
+    if (_getSignalHandler(name) === entry.listener) {
+      _setSignalHandler(name, null);
+    }
+    return true;
+  }
+
+  /** @internal A signal arrived: queue its handle (signal-safe). */
+  _handleSignal(sig: string): void {
+    const entry = this._signalHandlers.get(sig);
+    if (entry === undefined || this._closed) return;
+    if (entry.handle._cancelled) {
+      this.removeSignalHandler(sig);
+      return;
+    }
+    this._ready.push(entry.handle);
+    if (this._idleResolve !== null) this._wake();
+  }
+
+  /**
+   * Closes the loop (see `BaseEventLoop.close()`) and removes its signal
+   * handlers.
+   *
+   * @throws {RuntimeError} If the loop is running.
+   */
+  override close(): void {
+    super.close();
+    for (const sig of [...this._signalHandlers.keys()]) {
+      this.removeSignalHandler(sig);
+    }
   }
 }

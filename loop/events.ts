@@ -10,6 +10,7 @@ import type { Future } from "../futures/future.ts";
 import type { Task } from "../futures/task.ts";
 import type { AwaitableLike, CoroutineLike } from "../futures/types.ts";
 import type { Handle, TimerHandle } from "./handle.ts";
+import type { Executor, ModuleFunction } from "./executor.ts";
 
 /**
  * A context to run callbacks in, Python's `contextvars.Context` in spirit:
@@ -286,5 +287,53 @@ export abstract class AbstractEventLoop {
   /** Stops watching `fd` for writing; true if it was watched. */
   removeWriter(_fd: number): boolean {
     return notImplemented("removeWriter()");
+  }
+
+  // ---- signals and executors (issue 5: the platform) ----
+
+  /**
+   * Calls `callback(...args)` as a loop callback whenever the process
+   * receives the signal `sig` (a name such as `"SIGINT"`); replaces the
+   * handler `sig` had on this loop.
+   */
+  addSignalHandler<A extends unknown[]>(
+    _sig: string,
+    _callback: (...args: A) => unknown,
+    ..._args: A
+  ): void {
+    notImplemented("addSignalHandler()");
+  }
+
+  /** Removes the handler of `sig`; true if there was one. */
+  removeSignalHandler(_sig: string): boolean {
+    return notImplemented("removeSignalHandler()");
+  }
+
+  /**
+   * Runs `fn(...args)` in a worker of `executor` (`null`: the default
+   * executor); returns a Future of the result.
+   */
+  runInExecutor<A extends unknown[], R>(
+    executor: Executor | null | undefined,
+    fn: (...args: A) => R,
+    ...args: A
+  ): Future<Awaited<R>>;
+  /** Runs the module export `fn` with `args` in a worker of `executor`. */
+  runInExecutor<R = unknown>(
+    executor: Executor | null | undefined,
+    fn: ModuleFunction,
+    ...args: unknown[]
+  ): Future<R>;
+  runInExecutor(
+    _executor: Executor | null | undefined,
+    _fn: unknown,
+    ..._args: unknown[]
+  ): Future<unknown> {
+    return notImplemented("runInExecutor()");
+  }
+
+  /** Sets the executor `runInExecutor(null, ...)` uses. */
+  setDefaultExecutor(_executor: Executor): void {
+    notImplemented("setDefaultExecutor()");
   }
 }

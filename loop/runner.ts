@@ -7,13 +7,18 @@
  *
  * @module
  */
-import { RuntimeError } from "../futures/exceptions.ts";
+import {
+  CancelledError,
+  KeyboardInterrupt,
+  RuntimeError,
+} from "../futures/exceptions.ts";
 import type { Task } from "../futures/task.ts";
 import type { CoroutineLike } from "../futures/types.ts";
 import type { AbstractEventLoop, Context } from "./events.ts";
 import { _getRunningLoop } from "./_current.ts";
 import { newEventLoop, setEventLoop } from "./policy.ts";
 import type { LoopInternals } from "../futures/_internals.ts";
+import { _runHooks } from "./_run_hooks.ts";
 
 /** Options of `run()` and `new Runner()`. */
 export interface RunnerOptions {
@@ -38,16 +43,13 @@ const CLOSED = 2;
 
 /**
  * Hooks that other parts of the module install into every `Runner.run()`:
- * the platform layer turns Ctrl-C into cancellation of the main task.
- * Each hook is called with the loop and the main task, and returns a
- * function that undoes it.
+ * the platform layer (`signals.ts`) turns Ctrl-C into cancellation of the
+ * main task. Each hook is called with the loop, the main task and the
+ * runner, and returns a function that undoes it. The array lives in a
+ * leaf module, so that registering a hook creates no import cycle.
  * @internal
  */
-export const _runHooks: ((
-  loop: AbstractEventLoop,
-  main: Task<unknown>,
-  runner: Runner,
-) => () => void)[] = [];
+export { _runHooks };
 
 /**
  * Runs coroutines on one loop, and closes it in the end (asyncio's
@@ -107,6 +109,16 @@ export class Runner implements AsyncDisposable {
     this._interruptCount = 0;
     try {
       return await loop.runUntilComplete(task);
+    } catch (e) {
+      // Ctrl-C cancelled main, and main ended cancelled by it (not by a
+      // cancellation of its own): report the interrupt, as CPython does.
+      if (this._interruptCount > 0 && e instanceof CancelledError) {
+        const uncancel = (task as { uncancel?: () => number }).uncancel;
+        if (typeof uncancel === "function" && uncancel.call(task) === 0) {
+          throw new KeyboardInterrupt();
+        }
+      }
+      throw e;
     } finally {
       for (const u of undo) u();
     }
