@@ -10,6 +10,7 @@ import { BaseEventLoop } from "./base_event_loop.ts";
 import { NotImplementedError } from "../futures/exceptions.ts";
 import { Handle } from "./handle.ts";
 import { describe } from "./_describe.ts";
+import { MAX_HOST_TIMER_SECONDS } from "./_host.ts";
 import {
   _checkSignal,
   _getSignalHandler,
@@ -199,6 +200,17 @@ export class DenoEventLoop extends BaseEventLoop {
     }
     this._ready.push(entry.handle);
     if (this._idleResolve !== null) this._wake();
+  }
+
+  /**
+   * @internal Deno's signal listeners do not keep the process alive; a loop
+   * waiting for nothing but signals must, so it waits on a (long) host timer.
+   */
+  override _idle(timeout: number): Promise<void> {
+    if (timeout === Infinity && this._signalHandlers.size > 0) {
+      timeout = MAX_HOST_TIMER_SECONDS;
+    }
+    return super._idle(timeout);
   }
 
   /**
