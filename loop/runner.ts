@@ -57,6 +57,13 @@ export { _runHooks };
  * until it is done. `close()` cancels the remaining tasks, shuts down the
  * default executor and closes the loop; `await using` calls it.
  *
+ * Ctrl-C: on the main thread, during each `run()` and unless a SIGINT
+ * handler is already installed, the first SIGINT cancels the main task; if
+ * it then ends cancelled, `run()` rejects with `KeyboardInterrupt`. A
+ * second SIGINT while it is still pending interrupts the program, as
+ * Python's default handler does. A loop's own SIGINT handler
+ * (`loop.addSignalHandler("SIGINT", ...)`) takes precedence.
+ *
  * @example Two coroutines on the same loop
  * ```ts
  * import { Runner, getRunningLoop, sleep } from "@asyncio/asyncio";
@@ -90,7 +97,8 @@ export class Runner implements AsyncDisposable {
 
   /**
    * Runs `coro` as a task on the runner's loop until it is done; settles
-   * with its result or error.
+   * with its result or error (`KeyboardInterrupt` if Ctrl-C cancelled it;
+   * see the class notes).
    *
    * Rejects with `RuntimeError` if a loop is already running in this realm
    * or the runner is closed.
@@ -204,7 +212,9 @@ async function cancelAllTasks(loop: AbstractEventLoop): Promise<void> {
  * point of an asyncio program. `main` is a generator object, or a
  * zero-argument async or generator function. When it is done, the tasks
  * left are cancelled, the default executor is shut down and the loop is
- * closed, so the process can exit.
+ * closed, so the process can exit. On the main thread, the first Ctrl-C
+ * cancels `main` (the run then rejects with `KeyboardInterrupt` if `main`
+ * ends cancelled) and a second one interrupts the program, as in CPython.
  *
  * Rejects with `RuntimeError` if a loop is already running in this realm.
  *

@@ -181,16 +181,19 @@ function runLocal<T>(
  * import assert from "node:assert/strict";
  *
  * const loop = newEventLoop();
- * let cf;
+ * const results: string[] = [];
  * setTimeout(() => {
- *   cf = runCoroutineThreadsafe(async () => {
+ *   const cf = runCoroutineThreadsafe(async () => {
  *     await sleep(0.001);
- *     loop.stop();
  *     return "ran on the loop";
  *   }, loop);
+ *   cf.addDoneCallback((f) => {
+ *     results.push(f.result());
+ *     loop.stop();
+ *   });
  * }, 1);
  * await loop.runForever();
- * assert.equal(cf!.result(), "ran on the loop");
+ * assert.deepEqual(results, ["ran on the loop"]);
  * loop.close();
  * ```
  */
