@@ -236,7 +236,7 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     // deno-lint-ignore no-explicit-any
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
+  ): PromiseLike<R1 | R2> {
     if (
       typeof onFulfilled === "function" && typeof onRejected === "function"
     ) {

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file require-await -- tests build async coroutines that never suspend
 // Signals with real signals: loop.addSignalHandler()/removeSignalHandler()
 // (CPython's test_unix_events.py SelectorEventLoopSignalTests and the
 // signal tests of test_events.py), and Ctrl-C in run() (test_runners.py),

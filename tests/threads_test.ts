@@ -1,10 +1,11 @@
+// deno-lint-ignore-file require-await -- tests build async coroutines that never suspend
 // toThread(), runCoroutineThreadsafe() and loop handles, with real
 // workers: CPython's test_threads.py, the run_coroutine_threadsafe tests
 // of test_tasks.py, and cross-realm calls between Workers' loops.
 import assert from "node:assert/strict";
 import {
   CancelledError,
-  ConcurrentFuture,
+  type ConcurrentFuture,
   createTask,
   currentTask,
   exposeLoop,
