@@ -519,6 +519,26 @@ export class BaseEventLoop extends AbstractEventLoop {
    *   and `shutdownDefaultExecutor()` was called.
    * @throws {TypeError} If `executor` has no `submit()`, or `fn` cannot be
    *   sent to a worker.
+   *
+   * @example CPU-bound work off the loop
+   * ```ts
+   * import { getRunningLoop, run } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * const primes = await run(async () => {
+   *   const countPrimes = (limit: number) => {
+   *     let count = 0;
+   *     for (let n = 2; n < limit; n++) {
+   *       let prime = true;
+   *       for (let d = 2; d * d <= n; d++) if (n % d === 0) { prime = false; break; }
+   *       if (prime) count++;
+   *     }
+   *     return count;
+   *   };
+   *   return await getRunningLoop().runInExecutor(null, countPrimes, 1000);
+   * });
+   * assert.equal(primes, 168);
+   * ```
    */
   override runInExecutor<A extends unknown[], R>(
     executor: Executor | null | undefined,

@@ -47,7 +47,22 @@ const WORKER_URL = new URL("./_worker_main.ts", import.meta.url);
 /**
  * A reference to a function exported by a module, for a worker to import:
  * `{ module: new URL("./work.ts", import.meta.url), name: "fib" }`. The
- * module is a `URL` or an absolute URL string.
+ * module is a `URL` or an absolute URL string. Each worker imports it once;
+ * the function may use anything its module imports.
+ *
+ * @example A module export run in a worker
+ * ```ts
+ * import { type ModuleFunction, WorkerPoolExecutor } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * // Usually new URL("./work.ts", import.meta.url); a data: URL keeps this short.
+ * const twice: ModuleFunction = {
+ *   module: "data:application/javascript,export const twice = (x) => 2 * x;",
+ *   name: "twice",
+ * };
+ * await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+ * assert.equal(await pool.submit(twice, 21), 42);
+ * ```
  */
 export interface ModuleFunction {
   /** The module's URL (`new URL("./work.ts", import.meta.url)`). */
@@ -69,6 +84,22 @@ export type WorkerFunction<A extends unknown[] = any[], R = unknown> =
  * What `loop.runInExecutor()` accepts as an executor: something with
  * `submit(fn, ...args)`, returning a `ConcurrentFuture` (or any thenable),
  * and `shutdown(wait)`. `WorkerPoolExecutor` is one.
+ *
+ * @example An executor that runs functions inline (for tests)
+ * ```ts
+ * import { type Executor, run, getRunningLoop } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const inline: Executor = {
+ *   submit: (fn: (...a: unknown[]) => unknown, ...args: unknown[]) =>
+ *     Promise.resolve(fn(...args)),
+ *   shutdown() {},
+ * };
+ * const n = await run(async () =>
+ *   await getRunningLoop().runInExecutor(inline, (a: number) => a + 1, 41)
+ * );
+ * assert.equal(n, 42);
+ * ```
  */
 export interface Executor {
   /** Schedules `fn(...args)`; returns a future of its result. */

@@ -257,6 +257,23 @@ export type LoopCallResult<R> = R extends Coroutine<infer T> ? T : Awaited<R>;
 /**
  * The `MessagePort` `exposeLoop()` returns, typed with the functions it
  * exposes. Transfer it: `worker.postMessage(port, [port])`.
+ *
+ * @example The functions' types travel with the port (within a module)
+ * ```ts
+ * import { exposeLoop, LoopHandle, type LoopPort, newEventLoop } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const port: LoopPort<{ hello: (who: string) => string }> = exposeLoop(loop, {
+ *   hello: (who: string) => `hello, ${who}`,
+ * });
+ * using handle = new LoopHandle(port);
+ * const cf = handle.runCoroutineThreadsafe("hello", "world"); // typed
+ * cf.addDoneCallback(() => loop.stop());
+ * await loop.runForever();
+ * assert.equal(cf.result(), "hello, world");
+ * loop.close();
+ * ```
  */
 export type LoopPort<F extends LoopFunctions = LoopFunctions> =
   & MessagePort
@@ -265,6 +282,7 @@ export type LoopPort<F extends LoopFunctions = LoopFunctions> =
 const CALL = 0;
 const RUN = 1;
 const CANCEL = 2;
+const BYE = 3;
 
 const RESULT = 0;
 const ERROR = 1;
@@ -309,7 +327,8 @@ function postResult(port: MessagePort, id: number, value: unknown): void {
  * coroutine, Promise or plain value it returns, its error, or its
  * cancellation — goes back to the caller. When `loop` closes, the port
  * closes and the handles on the other side fail what they wait for with
- * `RuntimeError`.
+ * `RuntimeError`. When the handle on the other side is closed, this side
+ * of the port closes too, and the tasks it started are cancelled.
  *
  * @param loop The loop to expose (a loop of this module).
  * @param functions The functions other realms may call, by name.
@@ -431,6 +450,15 @@ export function exposeLoop<F extends LoopFunctions>(
         break;
       case CANCEL:
         loop.callSoonThreadsafe(() => tasks.get(msg[1] as number)?.cancel());
+        break;
+      case BYE:
+        // The handle was closed: nobody waits for these results any more.
+        port1.onmessage = null;
+        port1.close();
+        closable._closeCallbacks?.delete(onClose);
+        loop.callSoonThreadsafe(() => {
+          for (const task of tasks.values()) task.cancel();
+        });
         break;
     }
   };
@@ -571,10 +599,11 @@ export class LoopHandle<F extends LoopFunctions = LoopFunctions>
 
   /**
    * Closes the handle and its port; what waits for a result fails with
-   * `RuntimeError`. Closing twice does nothing.
+   * `RuntimeError`, and the tasks it started on the other loop are
+   * cancelled. Closing twice does nothing.
    */
   close(): void {
-    this.#shut(new RuntimeError("LoopHandle is closed"));
+    this.#shut(new RuntimeError("LoopHandle is closed"), true);
   }
 
   /** Closes the handle (for `using`). */
@@ -595,10 +624,11 @@ export class LoopHandle<F extends LoopFunctions = LoopFunctions>
     }
   }
 
-  #shut(reason: RuntimeError): void {
+  #shut(reason: RuntimeError, bye = false): void {
     if (this.#closed !== null) return;
     this.#closed = reason;
     this.#port.onmessage = null;
+    if (bye) this.#port.postMessage([BYE]);
     this.#port.close();
     const pending = [...this.#pending.values()];
     this.#pending.clear();

@@ -419,6 +419,33 @@ Deno.test("LoopHandle: closing the handle fails what waits; closing the loop clo
   assert.deepEqual(seen, []);
 });
 
+Deno.test("LoopHandle.close() closes the other side's port and cancels the tasks it started", async () => {
+  await withLoop(async (loop) => {
+    let cancelled = false;
+    const port = exposeLoop(loop, {
+      async forever() {
+        try {
+          await sleep(3600);
+        } catch (e) {
+          cancelled = true;
+          throw e;
+        }
+      },
+    });
+    const handle = new LoopHandle(port);
+    handle.runCoroutineThreadsafe("forever");
+    await loop.runUntilComplete(async () => {
+      await sleep(0.01);
+      handle.close();
+      while (!cancelled) await sleep(0.001);
+    });
+    const closeCallbacks = (loop as unknown as {
+      _closeCallbacks: Set<unknown> | null;
+    })._closeCallbacks;
+    assert.equal(closeCallbacks?.size ?? 0, 0, "nothing left to close");
+  });
+});
+
 Deno.test("exposeLoop() and LoopHandle reject bad arguments", () => {
   const loop = newEventLoop();
   try {
