@@ -112,7 +112,9 @@ export class DenoEventLoop extends BaseEventLoop {
    * signal that has one replaces it. The handler is the realm's handler
    * of `sig`: it displaces `run()`'s Ctrl-C handling for SIGINT, and
    * another loop's handler of the same signal. `close()` removes the
-   * loop's handlers. Signals need no permission.
+   * loop's handlers. Signals need no permission. Unlike CPython, which
+   * allows signal handlers only on the main thread, a loop in a Worker may
+   * have them too (Deno delivers a signal to every realm that listens).
    *
    * To run a coroutine on a signal, start it from the callback:
    * `loop.addSignalHandler("SIGTERM", () => void createTask(shutdown()))`.

@@ -198,6 +198,11 @@ function message(e: unknown): string {
  * program alive: `shutdown()` (or `await using`) terminates them all; the
  * loop's default executor is shut down by `run()` and `loop.close()`.
  *
+ * Starting a worker blocks the thread that starts it for some tens of
+ * milliseconds (Deno builds the worker's isolate synchronously), which is
+ * why workers start on demand; a latency-sensitive program can start them
+ * early by submitting one small job per worker.
+ *
  * @example A CPU-bound function in a worker
  * ```ts
  * import { WorkerPoolExecutor } from "@asyncio/asyncio";
