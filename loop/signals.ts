@@ -198,6 +198,7 @@ export function _getSignalHandler(sig: string): (() => void) | null {
 export function _setSignalHandler(sig: string, fn: (() => void) | null): void {
   const d = deno();
   const prev = dispositions.get(sig);
+  if (prev === fn) return;
   if (fn !== null) {
     if (UNCATCHABLE.has(sig)) {
       throw new RuntimeError(`sig ${sig} cannot be caught`);
