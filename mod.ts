@@ -22,11 +22,13 @@
 // ---- Exceptions ----
 export {
   BrokenBarrierError,
+  BrokenWorkerError,
   CancelledError,
   type ErrorCondition,
   ExceptionGroup,
   IncompleteReadError,
   InvalidStateError,
+  KeyboardInterrupt,
   LimitOverrunError,
   NotImplementedError,
   QueueEmpty,
@@ -78,6 +80,29 @@ export {
   type RunnerRunOptions,
 } from "./loop/runner.ts";
 export { TestLoop, type TestLoopOptions } from "./loop/test_loop.ts";
+
+// ---- Event loop: worker pools, threads and loop handles ----
+export {
+  type ConcurrentDoneCallback,
+  ConcurrentFuture,
+} from "./loop/concurrent_future.ts";
+export {
+  type Executor,
+  type ModuleFunction,
+  type ShutdownOptions,
+  type WorkerFunction,
+  WorkerPoolExecutor,
+  type WorkerPoolExecutorOptions,
+} from "./loop/executor.ts";
+export {
+  exposeLoop,
+  type LoopCallResult,
+  type LoopFunctions,
+  LoopHandle,
+  type LoopPort,
+  runCoroutineThreadsafe,
+  toThread,
+} from "./loop/threads.ts";
 
 // ---- Futures and tasks ----
 export {

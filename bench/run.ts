@@ -1,8 +1,8 @@
 /**
- * `deno task bench`: the scheduler benchmarks, each beside a native
- * reference in the same run, and CPython asyncio's counterparts when
- * `python3` is installed. Ratios are what to read: absolute rates vary with
- * the machine.
+ * `deno task bench`: the scheduler and worker-pool benchmarks, each beside
+ * a native reference in the same run, and CPython asyncio's counterparts
+ * when `python3` is installed; then the loop's latency while a worker pool
+ * is busy. Ratios are what to read: absolute rates vary with the machine.
  *
  *     deno task bench              # full run
  *     deno task bench --smoke      # a few iterations, to check it works
@@ -18,9 +18,18 @@ import {
 } from "./_harness.ts";
 import { schedulerCases } from "./scheduler.ts";
 import { toolkitCases } from "./toolkit.ts";
+import {
+  executorCases,
+  latencyTable,
+  measureExecutorLatency,
+} from "./executor.ts";
 
 /** All benchmark cases of `deno task bench`. */
-export const allCases: BenchCase[] = [...schedulerCases, ...toolkitCases];
+export const allCases: BenchCase[] = [
+  ...schedulerCases,
+  ...toolkitCases,
+  ...executorCases,
+];
 
 /** Runs CPython's counterparts; `null` when python3 is missing. */
 export async function runCPython(
@@ -84,4 +93,10 @@ if (import.meta.main) {
     cpython: !Deno.args.includes("--no-python"),
   });
   console.log(table(results));
+  if (!only || "runInExecutor".includes(only) || only === "latency") {
+    console.log();
+    console.log(
+      latencyTable(await measureExecutorLatency({ seconds: smoke ? 0.1 : 2 })),
+    );
+  }
 }

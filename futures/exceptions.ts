@@ -465,3 +465,56 @@ function toPredicate(condition: ErrorCondition): (e: unknown) => boolean {
     "Cannot split ExceptionGroup as 'condition' must be an error class, an array of them, or a predicate",
   );
 }
+
+/**
+ * Python's `KeyboardInterrupt`: the user pressed Ctrl-C. `run()` and
+ * `Runner.run()` turn the first Ctrl-C (SIGINT) into cancellation of the
+ * main task; if the main task then ends cancelled, the run rejects with
+ * this error instead of `CancelledError`, as CPython's runner raises
+ * `KeyboardInterrupt`.
+ *
+ * Python's `KeyboardInterrupt` derives from `BaseException`; this class
+ * extends `Error` (JavaScript has no other root).
+ *
+ * @example Telling an interrupted run from a failed one
+ * ```ts
+ * import { KeyboardInterrupt } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new KeyboardInterrupt();
+ * assert.equal(err.name, "KeyboardInterrupt");
+ * assert.ok(err instanceof Error);
+ * ```
+ */
+export class KeyboardInterrupt extends Error {
+  /** Creates the error with a message and optional cause. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "KeyboardInterrupt";
+  }
+}
+
+/**
+ * A worker of a `WorkerPoolExecutor` crashed (an uncaught error or an
+ * unhandled rejection in the worker, or its module failed to load) while it
+ * ran a job: the job's future fails with this error, whose `cause` is the
+ * worker's error, and the pool replaces the worker. CPython's
+ * `BrokenProcessPool` in spirit, though only the one worker is lost.
+ *
+ * @example
+ * ```ts
+ * import { BrokenWorkerError, RuntimeError } from "@asyncio/asyncio";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new BrokenWorkerError("a worker crashed", { cause: new TypeError("boom") });
+ * assert.ok(err instanceof RuntimeError);
+ * assert.equal(err.name, "BrokenWorkerError");
+ * ```
+ */
+export class BrokenWorkerError extends RuntimeError {
+  /** Creates the error with a message and optional cause. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BrokenWorkerError";
+  }
+}

@@ -716,6 +716,12 @@ export function isFuture(value: unknown): value is Future<unknown> {
     (value as Record<symbol, unknown>)[FUTURE_MARK] === true;
 }
 
+/**
+ * A foreign future (a `ConcurrentFuture`) builds its own wrapper through
+ * this method, so that cancelling the wrapper cancels it.
+ */
+const WRAP_INTO = Symbol.for("asyncio.wrapInto");
+
 /** Options of `wrapFuture()`. */
 export interface WrapFutureOptions {
   /** The loop of the new future (default: `getEventLoop()`). */
@@ -723,11 +729,11 @@ export interface WrapFutureOptions {
 }
 
 /**
- * Wraps a Promise, a thenable, or a Future of another loop into a Future of
- * `loop`, as `asyncio.wrap_future` wraps a `concurrent.futures.Future`. A
- * Future of the same loop is returned as it is. Cancelling the wrapper
- * does not cancel a Promise (Promises cannot be cancelled); it cancels a
- * wrapped Future.
+ * Wraps a Promise, a thenable, a `ConcurrentFuture`, or a Future of
+ * another loop into a Future of `loop`, as `asyncio.wrap_future` wraps a
+ * `concurrent.futures.Future`. A Future of the same loop is returned as it
+ * is. Cancelling the wrapper does not cancel a Promise (Promises cannot be
+ * cancelled); it cancels a wrapped Future or `ConcurrentFuture`.
  *
  * @example
  * ```ts
@@ -753,6 +759,10 @@ export function wrapFuture<T>(
     chainForeignFuture(src, dest);
     return dest;
   }
+  const wrapInto = source !== null && typeof source === "object"
+    ? (source as { [WRAP_INTO]?: unknown })[WRAP_INTO]
+    : undefined;
+  if (typeof wrapInto === "function") return wrapInto.call(source, loop);
   if (
     source === null || (typeof source !== "object" &&
       typeof source !== "function") ||

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { CancelledError } from "./exceptions.ts";
 import { Future } from "./future.ts";
 import { ensureFuture } from "./ensure_future.ts";
 import { _getEventLoop } from "../loop/_current.ts";

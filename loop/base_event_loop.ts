@@ -33,12 +33,17 @@ import { _getRunningLoop, _setRunningLoop } from "./_current.ts";
 import { clearHostTimer, hop, type HostTimer, setHostTimer } from "./_host.ts";
 import { describe } from "./_describe.ts";
 import { RuntimeError } from "../futures/exceptions.ts";
-import { Future, isFuture } from "../futures/future.ts";
+import { Future, isFuture, wrapFuture } from "../futures/future.ts";
 import { Task } from "../futures/task.ts";
 import { TaskList } from "../futures/_task_list.ts";
 import { ensureFuture } from "../futures/ensure_future.ts";
 import { taskStorage } from "../futures/_task_storage.ts";
 import type { AwaitableLike, CoroutineLike } from "../futures/types.ts";
+import {
+  type Executor,
+  type ModuleFunction,
+  WorkerPoolExecutor,
+} from "./executor.ts";
 
 /**
  * An item of the ready queue: a `Handle`, or a `Task` (which is its own
@@ -159,8 +164,10 @@ export class BaseEventLoop extends AbstractEventLoop {
   _next: Runnable | null = null;
   /** @internal */ _idleResolve: (() => void) | null = null;
   /** @internal */ _idleTimer: HostTimer | null = null;
-  /** @internal */ _defaultExecutor: ShutdownableExecutor | null = null;
+  /** @internal */ _defaultExecutor: Executor | null = null;
   /** @internal */ _executorShutdownCalled = false;
+  /** @internal Called once by `close()` (loop handles, ...). */
+  _closeCallbacks: Set<() => void> | null = null;
   /** @internal Timers due within this many seconds fire now. */
   _clockResolution = 1e-6;
   /** @internal Iterations run so far (for tests and statistics). */
@@ -488,6 +495,20 @@ export class BaseEventLoop extends AbstractEventLoop {
       this._defaultExecutor = null;
       void Promise.resolve(executor.shutdown(false)).catch(() => {});
     }
+    const closeCallbacks = this._closeCallbacks;
+    if (closeCallbacks !== null) {
+      this._closeCallbacks = null;
+      for (const cb of closeCallbacks) {
+        try {
+          cb();
+        } catch (exception) {
+          this.callExceptionHandler({
+            message: "Exception in a close callback of the loop",
+            exception,
+          });
+        }
+      }
+    }
     for (const task of this._tasks) {
       if (task._state === 0) {
         destroyedPending.register(task, {
@@ -510,24 +531,41 @@ export class BaseEventLoop extends AbstractEventLoop {
   }
 
   /**
-   * Shuts down the default executor, waiting for its work (up to `timeout`
-   * seconds; then a `RuntimeWarning`-like message is logged).
+   * Shuts down the default executor and waits for its work and workers to
+   * end, up to `timeout` seconds (default: no limit). Past the timeout, a
+   * warning is logged (CPython's `RuntimeWarning`) and the executor is left
+   * to end its work on its own (`shutdown(false)`). Afterwards,
+   * `runInExecutor(null, ...)` is a `RuntimeError`. `run()` calls this.
+   *
+   * Rejects with `TypeError`/`RangeError` if `timeout` is not a number of
+   * seconds >= 0 or null.
    */
   override async shutdownDefaultExecutor(
     timeout: number | null = null,
   ): Promise<void> {
+    if (
+      timeout !== null &&
+      (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0)
+    ) {
+      const err = typeof timeout !== "number" ? TypeError : RangeError;
+      throw new err(
+        `Cannot shut down the default executor as 'timeout' must be a number of seconds >= 0 or null: current value is ${
+          describe(timeout)
+        }`,
+      );
+    }
     this._executorShutdownCalled = true;
     const executor = this._defaultExecutor;
     if (executor === null) return;
     this._defaultExecutor = null;
     const done = Promise.resolve(executor.shutdown(true));
-    if (timeout === null) {
+    if (timeout === null || timeout === Infinity) {
       await done;
       return;
     }
     let timer: HostTimer | undefined;
     const expired = new Promise<boolean>((resolve) => {
-      timer = setHostTimer(() => resolve(true), Math.max(0, timeout));
+      timer = setHostTimer(() => resolve(true), timeout);
     });
     try {
       const late = await Promise.race([done.then(() => false), expired]);
@@ -535,10 +573,102 @@ export class BaseEventLoop extends AbstractEventLoop {
         console.warn(
           `The executor did not finish joining its workers within ${timeout} seconds.`,
         );
+        await executor.shutdown(false);
       }
     } finally {
       clearHostTimer(timer as HostTimer);
     }
+  }
+
+  // ---- executors (worker pools) ----
+
+  /**
+   * Runs `fn(...args)` in a worker of `executor` (`null`: the loop's
+   * default executor, a `WorkerPoolExecutor` created on first use) and
+   * returns a Future of this loop for its result. `fn` is a self-contained
+   * function (sent as its source) or a `{ module, name }` reference to a
+   * module export; arguments and result are structured-cloned (see
+   * `WorkerPoolExecutor`). Cancelling the Future removes a job that has not
+   * started; a running job runs to its end and its result is dropped.
+   *
+   * @throws {RuntimeError} If the loop is closed, or `executor` is null
+   *   and `shutdownDefaultExecutor()` was called.
+   * @throws {TypeError} If `executor` has no `submit()`, or `fn` cannot be
+   *   sent to a worker.
+   *
+   * @example CPU-bound work off the loop
+   * ```ts
+   * import { getRunningLoop, run } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * const primes = await run(async () => {
+   *   const countPrimes = (limit: number) => {
+   *     let count = 0;
+   *     for (let n = 2; n < limit; n++) {
+   *       let prime = true;
+   *       for (let d = 2; d * d <= n; d++) if (n % d === 0) { prime = false; break; }
+   *       if (prime) count++;
+   *     }
+   *     return count;
+   *   };
+   *   return await getRunningLoop().runInExecutor(null, countPrimes, 1000);
+   * });
+   * assert.equal(primes, 168);
+   * ```
+   */
+  override runInExecutor<A extends unknown[], R>(
+    executor: Executor | null | undefined,
+    fn: (...args: A) => R,
+    ...args: A
+  ): Future<Awaited<R>>;
+  /** Runs the module export `fn` with `args` in a worker of `executor`. */
+  override runInExecutor<R = unknown>(
+    executor: Executor | null | undefined,
+    fn: ModuleFunction,
+    ...args: unknown[]
+  ): Future<R>;
+  override runInExecutor(
+    executor: Executor | null | undefined,
+    fn: unknown,
+    ...args: unknown[]
+  ): Future<unknown> {
+    this._checkClosed();
+    if (executor == null) {
+      if (this._executorShutdownCalled) {
+        throw new RuntimeError("Executor shutdown has been called");
+      }
+      executor = this._defaultExecutor ??= new WorkerPoolExecutor();
+    } else if (
+      typeof executor !== "object" || typeof executor.submit !== "function"
+    ) {
+      throw new TypeError(
+        `Cannot run in executor as 'executor' must have a submit() method or be null: current value is ${
+          describe(executor)
+        }`,
+      );
+    }
+    return wrapFuture(executor.submit(fn, ...args), { loop: this });
+  }
+
+  /**
+   * Sets the executor `runInExecutor(null, ...)` and `toThread()` use. The
+   * previous default executor is not shut down.
+   *
+   * @throws {TypeError} If `executor` lacks `submit()` or `shutdown()`.
+   */
+  override setDefaultExecutor(executor: Executor): void {
+    if (
+      executor === null || typeof executor !== "object" ||
+      typeof executor.submit !== "function" ||
+      typeof executor.shutdown !== "function"
+    ) {
+      throw new TypeError(
+        `Cannot set default executor as 'executor' must have submit() and shutdown() methods: current value is ${
+          describe(executor)
+        }`,
+      );
+    }
+    this._defaultExecutor = executor;
   }
 
   // ---- errors and debug ----

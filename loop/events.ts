@@ -27,6 +27,7 @@ import type {
   SockSendfileOptions,
   StartTlsOptions,
 } from "../transports/connections.ts";
+import type { Executor, ModuleFunction } from "./executor.ts";
 
 /**
  * A context to run callbacks in, Python's `contextvars.Context` in spirit:
@@ -393,5 +394,53 @@ export abstract class AbstractEventLoop {
     _options?: SockSendfileOptions,
   ): Awaitable<number> {
     return notImplemented("sockSendfile()");
+  }
+
+  // ---- signals and executors (issue 5: the platform) ----
+
+  /**
+   * Calls `callback(...args)` as a loop callback whenever the process
+   * receives the signal `sig` (a name such as `"SIGINT"`); replaces the
+   * handler `sig` had on this loop.
+   */
+  addSignalHandler<A extends unknown[]>(
+    _sig: string,
+    _callback: (...args: A) => unknown,
+    ..._args: A
+  ): void {
+    notImplemented("addSignalHandler()");
+  }
+
+  /** Removes the handler of `sig`; true if there was one. */
+  removeSignalHandler(_sig: string): boolean {
+    return notImplemented("removeSignalHandler()");
+  }
+
+  /**
+   * Runs `fn(...args)` in a worker of `executor` (`null`: the default
+   * executor); returns a Future of the result.
+   */
+  runInExecutor<A extends unknown[], R>(
+    executor: Executor | null | undefined,
+    fn: (...args: A) => R,
+    ...args: A
+  ): Future<Awaited<R>>;
+  /** Runs the module export `fn` with `args` in a worker of `executor`. */
+  runInExecutor<R = unknown>(
+    executor: Executor | null | undefined,
+    fn: ModuleFunction,
+    ...args: unknown[]
+  ): Future<R>;
+  runInExecutor(
+    _executor: Executor | null | undefined,
+    _fn: unknown,
+    ..._args: unknown[]
+  ): Future<unknown> {
+    return notImplemented("runInExecutor()");
+  }
+
+  /** Sets the executor `runInExecutor(null, ...)` uses. */
+  setDefaultExecutor(_executor: Executor): void {
+    notImplemented("setDefaultExecutor()");
   }
 }

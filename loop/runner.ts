@@ -7,13 +7,18 @@
  *
  * @module
  */
-import { RuntimeError } from "../futures/exceptions.ts";
+import {
+  CancelledError,
+  KeyboardInterrupt,
+  RuntimeError,
+} from "../futures/exceptions.ts";
 import type { Task } from "../futures/task.ts";
 import type { CoroutineLike } from "../futures/types.ts";
 import type { AbstractEventLoop, Context } from "./events.ts";
 import { _getRunningLoop } from "./_current.ts";
 import { newEventLoop, setEventLoop } from "./policy.ts";
 import type { LoopInternals } from "../futures/_internals.ts";
+import { _runHooks } from "./_run_hooks.ts";
 
 /** Options of `run()` and `new Runner()`. */
 export interface RunnerOptions {
@@ -38,22 +43,26 @@ const CLOSED = 2;
 
 /**
  * Hooks that other parts of the module install into every `Runner.run()`:
- * the platform layer turns Ctrl-C into cancellation of the main task.
- * Each hook is called with the loop and the main task, and returns a
- * function that undoes it.
+ * the platform layer (`signals.ts`) turns Ctrl-C into cancellation of the
+ * main task. Each hook is called with the loop, the main task and the
+ * runner, and returns a function that undoes it. The array lives in a
+ * leaf module, so that registering a hook creates no import cycle.
  * @internal
  */
-export const _runHooks: ((
-  loop: AbstractEventLoop,
-  main: Task<unknown>,
-  runner: Runner,
-) => () => void)[] = [];
+export { _runHooks };
 
 /**
  * Runs coroutines on one loop, and closes it in the end (asyncio's
  * `Runner`). Each `run()` creates a task of the coroutine and runs the loop
  * until it is done. `close()` cancels the remaining tasks, shuts down the
  * default executor and closes the loop; `await using` calls it.
+ *
+ * Ctrl-C: on the main thread, during each `run()` and unless a SIGINT
+ * handler is already installed, the first SIGINT cancels the main task; if
+ * it then ends cancelled, `run()` rejects with `KeyboardInterrupt`. A
+ * second SIGINT while it is still pending interrupts the program, as
+ * Python's default handler does. A loop's own SIGINT handler
+ * (`loop.addSignalHandler("SIGINT", ...)`) takes precedence.
  *
  * @example Two coroutines on the same loop
  * ```ts
@@ -88,7 +97,8 @@ export class Runner implements AsyncDisposable {
 
   /**
    * Runs `coro` as a task on the runner's loop until it is done; settles
-   * with its result or error.
+   * with its result or error (`KeyboardInterrupt` if Ctrl-C cancelled it;
+   * see the class notes).
    *
    * Rejects with `RuntimeError` if a loop is already running in this realm
    * or the runner is closed.
@@ -107,6 +117,16 @@ export class Runner implements AsyncDisposable {
     this._interruptCount = 0;
     try {
       return await loop.runUntilComplete(task);
+    } catch (e) {
+      // Ctrl-C cancelled main, and main ended cancelled by it (not by a
+      // cancellation of its own): report the interrupt, as CPython does.
+      if (this._interruptCount > 0 && e instanceof CancelledError) {
+        const uncancel = (task as { uncancel?: () => number }).uncancel;
+        if (typeof uncancel === "function" && uncancel.call(task) === 0) {
+          throw new KeyboardInterrupt();
+        }
+      }
+      throw e;
     } finally {
       for (const u of undo) u();
     }
@@ -192,7 +212,9 @@ async function cancelAllTasks(loop: AbstractEventLoop): Promise<void> {
  * point of an asyncio program. `main` is a generator object, or a
  * zero-argument async or generator function. When it is done, the tasks
  * left are cancelled, the default executor is shut down and the loop is
- * closed, so the process can exit.
+ * closed, so the process can exit. On the main thread, the first Ctrl-C
+ * cancels `main` (the run then rejects with `KeyboardInterrupt` if `main`
+ * ends cancelled) and a second one interrupts the program, as in CPython.
  *
  * Rejects with `RuntimeError` if a loop is already running in this realm.
  *
