@@ -59,11 +59,68 @@ interface Running {
   stop(): Promise<void>;
 }
 
+/**
+ * CPython's servers, run when `python3` (and, for uvloop's, the `uvloop`
+ * package) is installed: same clients, same table.
+ */
+export const PYTHON_STYLES = [
+  "asyncio-protocol",
+  "asyncio-streams",
+  "uvloop-protocol",
+  "uvloop-streams",
+];
+
+/** The Python interpreter the CPython servers run on. */
+let pythonBin = "python3";
+
+/**
+ * Which of the Python styles can run here (and why the others cannot).
+ * Prefers an interpreter that has uvloop (Debian's `python3-uvloop`
+ * installs it for `/usr/bin/python3`).
+ */
+export async function availablePythonStyles(): Promise<
+  { styles: string[]; note: string }
+> {
+  const probe = async (python: string, code: string) => {
+    try {
+      return (await new Deno.Command(python, {
+        args: ["-c", code],
+        stdout: "null",
+        stderr: "null",
+      }).output()).success;
+    } catch {
+      return false;
+    }
+  };
+  for (const python of ["python3", "/usr/bin/python3"]) {
+    if (await probe(python, "import uvloop")) {
+      pythonBin = python;
+      return { styles: PYTHON_STYLES, note: "" };
+    }
+  }
+  if (!(await probe("python3", "import asyncio"))) {
+    return { styles: [], note: "python3 not found: no CPython servers" };
+  }
+  return {
+    styles: PYTHON_STYLES.filter((s) => s.startsWith("asyncio")),
+    note: "uvloop not installed (Debian: python3-uvloop): no uvloop servers",
+  };
+}
+
 async function startServer(style: string, pin: boolean): Promise<Running> {
-  const script = new URL("echo_servers.ts", here).pathname;
-  const args = ["run", "--allow-net", script, style, "0"];
-  const child = new Deno.Command(pin ? "taskset" : Deno.execPath(), {
-    args: pin ? ["-c", "0", Deno.execPath(), ...args] : args,
+  const python = PYTHON_STYLES.includes(style);
+  const script = new URL(python ? "echo_servers.py" : "echo_servers.ts", here)
+    .pathname;
+  const program = python ? pythonBin : Deno.execPath();
+  const args = python ? [script, style, "0"] : [
+    "run",
+    "--allow-net",
+    script,
+    style,
+    "0",
+  ];
+  const child = new Deno.Command(pin ? "taskset" : program, {
+    args: pin ? ["-c", "0", program, ...args] : args,
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -237,6 +294,10 @@ export function formatTable(rows: EchoRow[], sizes: number[]): string {
     buffered: "ours: `BufferedProtocol`",
     streams: "ours: streams (`startServer`)",
     sock: "ours: `sockRecvInto`/`sockSendall`",
+    "asyncio-protocol": "CPython asyncio `Protocol`",
+    "asyncio-streams": "CPython asyncio streams",
+    "uvloop-protocol": "uvloop `Protocol`",
+    "uvloop-streams": "uvloop streams",
   };
   const lines = rows.map((r) =>
     `| ${names[r.style] ?? r.style} | ${
@@ -258,12 +319,16 @@ if (import.meta.main) {
       smoke ? " (smoke run)" : ""
     }`,
   );
+  const py = Deno.args.includes("--no-python")
+    ? { styles: [], note: "--no-python: no CPython servers" }
+    : await availablePythonStyles();
   const { rows, generator } = await runEcho({
     smoke,
-    styles: only ? ["raw", ...only] : undefined,
+    styles: only ? ["raw", ...only] : [...STYLES, ...py.styles],
   });
   console.log(
     `load generator: ${generator}; requests/s (ratio to raw in the same round), median of rounds`,
   );
+  if (py.note) console.log(py.note);
   console.log(formatTable(rows, smoke ? [1024, 100 * 1024] : SIZES));
 }
