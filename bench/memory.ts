@@ -55,6 +55,73 @@ async function measure(
   }
 }
 
+/**
+ * Idle connections through the streams server: a child process opens
+ * `count` connections to a `startServer()` server in this process and
+ * keeps them idle. What is measured is the server side only (heap growth
+ * per connection after a full GC).
+ */
+async function measureConnections(count: number): Promise<MemoryResult> {
+  if (!gc) throw new Error("run with --v8-flags=--expose-gc");
+  const loop = asyncio.newEventLoop();
+  try {
+    return await loop.runUntilComplete(async () => {
+      let connected = 0;
+      const all = loop.createFuture<void>();
+      const server = await asyncio.startServer(
+        async (reader, writer) => {
+          if (++connected === count) all.setResult();
+          await reader.read(1);
+          writer.close();
+        },
+        "127.0.0.1",
+        0,
+      );
+      const { port } = server.sockets[0].addr as Deno.NetAddr;
+      gc();
+      gc();
+      const before = Deno.memoryUsage().heapUsed;
+      const script = `
+        const conns = [];
+        for (let i = 0; i < ${count}; i++) {
+          conns.push(await Deno.connect({ hostname: "127.0.0.1", port: ${port} }));
+        }
+        console.log("connected");
+        for await (const _ of Deno.stdin.readable) { /* until closed */ }
+      `;
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["eval", script],
+        stdin: "piped",
+        stdout: "null",
+        stderr: "inherit",
+      }).spawn();
+      try {
+        await all;
+        await asyncio.sleep(0.05);
+        gc();
+        gc();
+        const after = Deno.memoryUsage().heapUsed;
+        const rss = Deno.memoryUsage().rss / 2 ** 20;
+        return {
+          name: `${
+            count.toLocaleString("en")
+          } idle streams-server connections (server side)`,
+          count,
+          heapBytesPerObject: (after - before) / count,
+          rssMiB: rss,
+        };
+      } finally {
+        await child.stdin.close();
+        await child.status;
+        server.close();
+        await server.waitClosed();
+      }
+    });
+  } finally {
+    loop.close();
+  }
+}
+
 /** Runs the memory measurements. */
 export async function runMemory(scale = 1): Promise<MemoryResult[]> {
   const n = Math.max(10, Math.floor(100_000 * scale));
@@ -93,6 +160,9 @@ export async function runMemory(scale = 1): Promise<MemoryResult[]> {
         });
       },
     ),
+  );
+  results.push(
+    await measureConnections(Math.max(10, Math.floor(10_000 * scale))),
   );
   return results;
 }

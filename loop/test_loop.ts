@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { BaseEventLoop } from "./base_event_loop.ts";
+import { DenoEventLoop } from "./deno_event_loop.ts";
 import { hop } from "./_host.ts";
 import { describe } from "./_describe.ts";
 
@@ -29,9 +29,11 @@ export interface TestLoopOptions {
  * without it, the test moves the clock with `advance()` and the loop waits
  * until it does.
  *
- * Use it for code that waits on time: timeouts, retries, rate limits.
- * Real I/O still happens in real time; with `autojump`, timers may then fire
- * before a slow peer answers, so tests of real sockets use a real loop.
+ * Use it for code that waits on time: timeouts, retries, rate limits. It
+ * is a `DenoEventLoop`, so it can do real I/O too; real I/O happens in real
+ * time, and `autojump` jumps as soon as nothing is ready after one turn of
+ * Deno's loop, so a timer may fire before a slow peer answers: for tests of
+ * real sockets that race timers, use `autojump: false` or a real loop.
  *
  * @example An hour of sleeping, in no time
  * ```ts
@@ -62,7 +64,7 @@ export interface TestLoopOptions {
  * loop.close();
  * ```
  */
-export class TestLoop extends BaseEventLoop {
+export class TestLoop extends DenoEventLoop {
   #now: number;
   /** Whether the clock jumps to the next timer when nothing is ready. */
   autojump: boolean;

@@ -8,7 +8,7 @@ import {
   RuntimeError,
   sleep,
 } from "../mod.ts";
-import { withLoop } from "./_helpers.ts";
+import { withLoop, withTestLoop } from "./_helpers.ts";
 import { portOf, readAll, RecordingProtocol } from "./_net_helpers.ts";
 
 function run(body: (loop: DenoEventLoop) => Promise<void>) {
@@ -223,5 +223,46 @@ Deno.test("Server works with await using: closed and waited for at the end of th
       assert.ok(server.isServing());
     }
     assert.equal(s.isServing(), false);
+  });
+});
+
+Deno.test("Server keeps accepting after a resource error: it reports it, rests ACCEPT_RETRY_DELAY, then retries (asyncio)", async () => {
+  await withTestLoop(async (loop, seen) => {
+    await loop.runUntilComplete(async () => {
+      const accepted = loop.createFuture<void>();
+      const factory = () => {
+        if (!accepted.done()) accepted.setResult();
+        return new Protocol();
+      };
+      const server = await loop.createServer(factory, "127.0.0.1", 0, {
+        startServing: false,
+      });
+      const listener = server.sockets[0];
+      const realAccept = listener.accept.bind(listener);
+      let failures = 1;
+      listener.accept = () => {
+        if (failures-- > 0) {
+          return Promise.reject(new Error("Too many open files (os error 24)"));
+        }
+        return realAccept();
+      };
+      await server.startServing();
+      const t0 = loop.time();
+      const client = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: portOf(server),
+      });
+      try {
+        await accepted;
+        assert.ok(loop.time() - t0 >= 0.99, "accepted after the retry delay");
+        assert.equal(seen.length, 1);
+        assert.equal(seen[0].message, "socket.accept() out of system resource");
+        seen.length = 0;
+      } finally {
+        client.close();
+        server.close();
+        await server.waitClosed();
+      }
+    });
   });
 });

@@ -10,11 +10,15 @@ import { Future } from "../futures/future.ts";
 import { coroutine } from "../futures/_coroutine.ts";
 import type { Awaitable, Coroutine } from "../futures/types.ts";
 import type { AbstractEventLoop } from "../loop/events.ts";
+import type { TimerHandle } from "../loop/handle.ts";
 import type { BaseProtocol, ProtocolFactory } from "./protocol.ts";
 import type { Transport } from "./transport.ts";
 import { isOSError } from "./_stream_transport.ts";
 import { _SocketTransport } from "./socket_transport.ts";
 import { handshake, type SSLOptions } from "./tls.ts";
+
+/** Seconds an accept loop rests after a resource error (asyncio's value). */
+const ACCEPT_RETRY_DELAY = 1;
 
 /** How a server makes a transport for an accepted connection. */
 export interface ServerSetup {
@@ -75,6 +79,8 @@ export class Server implements AsyncDisposable {
   /** @internal */ _waiters: Future<void>[] | null = [];
   /** @internal */ _clients: Set<Transport> = new Set();
   /** @internal */ _servingForeverFut: Future<void> | null = null;
+  /** @internal Accept loops waiting to retry after a resource error. */
+  _retries: Set<TimerHandle> = new Set();
 
   /** @internal Use `loop.createServer()`. */
   constructor(
@@ -136,6 +142,15 @@ export class Server implements AsyncDisposable {
           exception: exc,
           socket: listener,
         });
+        // As asyncio: stop accepting on this listener for a while (the
+        // process may be out of descriptors), then try again.
+        const retry = this._loop.callLater(ACCEPT_RETRY_DELAY, () => {
+          this._retries.delete(retry);
+          if (this._listeners !== null && !this._loop.isClosed()) {
+            void this._acceptLoop(listener);
+          }
+        });
+        this._retries.add(retry);
         return;
       }
       if (this._listeners === null || this._loop.isClosed()) {
@@ -266,6 +281,8 @@ export class Server implements AsyncDisposable {
       } catch { /* gone */ }
     }
     this._serving = false;
+    for (const retry of this._retries) retry.cancel();
+    this._retries.clear();
     const fut = this._servingForeverFut;
     if (fut !== null && !fut.done()) fut.cancel();
     if (this._activeCount === 0) this._wakeup();
