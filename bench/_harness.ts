@@ -20,6 +20,11 @@ export interface BenchCase {
   native(ops: number): Promise<void>;
   /** The name of the matching CPython benchmark, if any. */
   cpython?: string;
+  /**
+   * The issue-8 target: at least `ratio` times CPython's rate, or times the
+   * native reference's.
+   */
+  target?: { vs: "cpython" | "native"; ratio: number };
 }
 
 /** The result of one case. */
@@ -29,6 +34,7 @@ export interface BenchResult {
   oursOpsPerSec: number;
   nativeOpsPerSec: number;
   cpythonOpsPerSec: number | null;
+  target?: { vs: "cpython" | "native"; ratio: number };
 }
 
 function median(xs: number[]): number {
@@ -65,6 +71,7 @@ export async function runCase(
     oursOpsPerSec: median(ours),
     nativeOpsPerSec: median(native),
     cpythonOpsPerSec: null,
+    target: c.target,
   };
 }
 

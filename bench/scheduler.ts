@@ -25,6 +25,7 @@ async function onLoop(
 export const schedulerCases: BenchCase[] = [
   {
     name: "callSoon, 1M queued at once",
+    target: { vs: "cpython", ratio: 10 },
     reference: "queueMicrotask, 1M at once",
     cpython: "call_soon_batch",
     ops: 1_000_000,
@@ -49,6 +50,7 @@ export const schedulerCases: BenchCase[] = [
   },
   {
     name: "callSoon, 1M-deep chain",
+    target: { vs: "cpython", ratio: 10 },
     reference: "queueMicrotask chain",
     cpython: "call_soon_chain",
     ops: 1_000_000,
@@ -75,6 +77,7 @@ export const schedulerCases: BenchCase[] = [
   },
   {
     name: "await sleep(0) in one task",
+    target: { vs: "cpython", ratio: 10 },
     reference: "one setImmediate hop each",
     cpython: "sleep0",
     ops: 1_000_000,
@@ -88,6 +91,7 @@ export const schedulerCases: BenchCase[] = [
   },
   {
     name: "yield* sleep(0) in a generator task",
+    target: { vs: "cpython", ratio: 10 },
     reference: "await of a resolved Promise",
     cpython: "sleep0",
     ops: 1_000_000,
@@ -104,6 +108,7 @@ export const schedulerCases: BenchCase[] = [
   },
   {
     name: "100k tasks created and awaited",
+    target: { vs: "cpython", ratio: 10 },
     reference: "100k async calls and Promise.all",
     cpython: "tasks_gather",
     ops: 100_000,
@@ -121,6 +126,7 @@ export const schedulerCases: BenchCase[] = [
   },
   {
     name: "Future create + setResult + await",
+    target: { vs: "native", ratio: 0.5 },
     reference: "Promise.withResolvers + resolve + await",
     cpython: "future_roundtrip",
     ops: 1_000_000,
@@ -142,6 +148,7 @@ export const schedulerCases: BenchCase[] = [
   },
   {
     name: "Future set via callSoon, awaited",
+    target: { vs: "cpython", ratio: 10 },
     reference: "Promise resolved via setImmediate",
     cpython: "future_call_soon",
     ops: 200_000,
@@ -161,6 +168,7 @@ export const schedulerCases: BenchCase[] = [
   },
   {
     name: "100k timers of 0-50 ms",
+    target: { vs: "cpython", ratio: 3 },
     reference: "100k setTimeout of 0-50 ms",
     cpython: "timers",
     ops: 100_000,

@@ -92,6 +92,7 @@ class Mutex {
 export const toolkitCases: BenchCase[] = [
   {
     name: "Queue put/get, 1M items between two tasks",
+    target: { vs: "cpython", ratio: 5 },
     reference: "array-backed async channel on Promises",
     cpython: "queue_put_get",
     ops: 1_000_000,
@@ -125,6 +126,7 @@ export const toolkitCases: BenchCase[] = [
   },
   {
     name: "Queue(1) hand-off between two tasks",
+    target: { vs: "cpython", ratio: 10 },
     reference: "async channel of capacity 1 on Promises",
     cpython: "queue_handoff",
     ops: 200_000,
@@ -152,6 +154,7 @@ export const toolkitCases: BenchCase[] = [
   },
   {
     name: "Lock acquire/release, uncontended, 1M times",
+    target: { vs: "cpython", ratio: 5 },
     reference: "Promise-based mutex",
     cpython: "lock_uncontended",
     ops: 1_000_000,
@@ -206,6 +209,7 @@ export const toolkitCases: BenchCase[] = [
   },
   {
     name: "gather() of 100k tasks",
+    target: { vs: "cpython", ratio: 10 },
     reference: "Promise.all of 100k async calls",
     cpython: "tasks_gather",
     ops: 100_000,
