@@ -23,6 +23,7 @@ import type {
 import * as subprocess from "../transports/subprocess_transport.ts";
 import * as pipes from "../transports/pipe_transport.ts";
 import * as udp from "../transports/datagram_transport.ts";
+import { abandonAll } from "../transports/_abandon.ts";
 
 function needsSelector(method: string): never {
   throw new NotImplementedError(
@@ -655,13 +656,17 @@ export class DenoEventLoop extends BaseEventLoop {
   }
 
   /**
-   * Closes the loop (see `BaseEventLoop.close()`); children of
-   * `subprocessExec()` still running are killed and their pipes closed.
+   * Closes the loop (see `BaseEventLoop.close()`). What would otherwise
+   * keep Deno waiting forever is dropped, as asyncio's garbage collection
+   * of open transports does: children of `subprocessExec()` still running
+   * are killed and their pipes closed; open UDP endpoints and pipes of
+   * `connectReadPipe()`/`connectWritePipe()` are closed (without
+   * callbacks: the loop is closed).
    *
    * @throws {RuntimeError} If the loop is running.
    */
   override close(): void {
     super.close();
-    subprocess._closeSubprocesses(this);
+    abandonAll(this);
   }
 }

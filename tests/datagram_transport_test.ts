@@ -8,6 +8,7 @@ import {
   type DatagramTransport,
   type DenoEventLoop,
   type Future,
+  newEventLoop,
   sleep,
 } from "../mod.ts";
 import { recordExceptions, withLoop } from "./_helpers.ts";
@@ -511,4 +512,21 @@ Deno.test("createDatagramEndpoint() without --unstable-net says it needs the fla
   }).output();
   assert.equal(dec(out.stderr), "");
   assert.match(dec(out.stdout), /^true .*--unstable-net/);
+});
+
+Deno.test("loop.close() closes a UDP endpoint left open, so nothing waits forever", async () => {
+  const loop = newEventLoop();
+  const [t] = await loop.runUntilComplete(() =>
+    loop.createDatagramEndpoint(() => new DatagramProtocol(), {
+      localAddr: ["127.0.0.1", 0],
+    })
+  );
+  const sock = t.getExtraInfo("socket") as {
+    send(p: Uint8Array, a: Deno.Addr): Promise<number>;
+  };
+  loop.close();
+  await assert.rejects(
+    () => sock.send(enc("x"), t.getExtraInfo("sockname") as Deno.Addr),
+    Deno.errors.BadResource,
+  );
 });

@@ -8,6 +8,7 @@ import {
   BufferedProtocol,
   type DenoEventLoop,
   type Future,
+  newEventLoop,
   Protocol,
   type ReadTransport,
   sleep,
@@ -439,4 +440,18 @@ Deno.test("connectReadPipe(Deno.stdin) and connectWritePipe(Deno.stdout) in a ch
     err.trim(),
     /^in eof, in lost null, out lost null, paused (true|false)$/,
   );
+});
+
+Deno.test("loop.close() closes a pipe transport left open, so nothing waits forever", async () => {
+  const loop = newEventLoop();
+  const child = spawn("exec sleep 3600");
+  const [transport] = await loop.runUntilComplete(() =>
+    loop.connectReadPipe(() => new Protocol(), child.stdout)
+  );
+  loop.close();
+  assert.ok(transport.isClosing());
+  child.kill();
+  await child.status;
+  // Let the cancelled read settle before the sanitizers look.
+  await new Promise((r) => setTimeout(r, 10));
 });

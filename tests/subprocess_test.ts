@@ -591,6 +591,32 @@ Deno.test("createSubprocessExec() checks its arguments", async () => {
       async () => await createSubprocessExec("echo", [], { limit: 0 }),
       RangeError,
     );
+    // As asyncio: no text mode, no buffering, no contradicting shell flag.
+    for (
+      const bad of [
+        { text: true },
+        { universalNewlines: true },
+        { encoding: "utf-8" },
+        { errors: "strict" },
+        { bufsize: 4096 },
+        { shell: true },
+      ]
+    ) {
+      await assert.rejects(
+        async () => await createSubprocessExec("echo", [], bad as never),
+        RangeError,
+        JSON.stringify(bad),
+      );
+    }
+    await assert.rejects(
+      async () =>
+        await createSubprocessShell("echo", { shell: false } as never),
+      RangeError,
+    );
+    await assert.rejects(
+      async () => await createSubprocessShell("echo", { text: true } as never),
+      RangeError,
+    );
   });
 });
 

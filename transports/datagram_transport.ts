@@ -51,6 +51,7 @@ import { DatagramTransport } from "./transport.ts";
 import { WriteFlowControl } from "./_flow_control.ts";
 import { isOSError } from "./_stream_transport.ts";
 import { ownedCopy } from "./_slab.ts";
+import { track, untrack } from "./_abandon.ts";
 
 /**
  * A UDP socket as Deno gives it (`Deno.DatagramConn`, an unstable API):
@@ -247,6 +248,7 @@ export class _DatagramTransport extends DatagramTransport {
     this._acceptAny = options?.acceptAny ?? false;
     this._allowBroadcast = options?.allowBroadcast ?? false;
     this._flow = new WriteFlowControl(loop, this);
+    track(loop, this);
     loop.callSoon(this._connectionMade);
     loop.callSoon(this._readMore);
     const waiter = options?.waiter;
@@ -555,10 +557,18 @@ export class _DatagramTransport extends DatagramTransport {
     this._protocol.connectionLost(exc);
   };
 
+  /** @internal The loop closed: drop the socket without callbacks. */
+  _abandon(): void {
+    this._closing = true;
+    this._lostScheduled = true;
+    this._closeConn();
+  }
+
   /** @internal */
   _closeConn(): void {
     if (this._closed) return;
     this._closed = true;
+    untrack(this._loop, this);
     try {
       this._conn.close();
     } catch {

@@ -32,6 +32,7 @@ import { describe } from "../loop/_describe.ts";
 import type { BaseProtocol, Protocol, ProtocolFactory } from "./protocol.ts";
 import type { ReadTransport, WriteTransport } from "./transport.ts";
 import { _StreamTransport, type DenoStream } from "./_stream_transport.ts";
+import { track, untrack } from "./_abandon.ts";
 
 /**
  * What `connectReadPipe()` reads from: anything with `read(buf)` and
@@ -190,6 +191,39 @@ export interface PipeTransportOptions {
    * after its protocol's `connectionMade()`).
    */
   hold?: boolean;
+  /** Close the pipe if the loop closes first (pipes of `connect*Pipe()`). */
+  track?: boolean;
+}
+
+/**
+ * What both pipe transports share: with `track`, the pipe is closed if the
+ * loop closes while it is open (see `_abandon.ts`).
+ */
+class PipeTransport extends _StreamTransport {
+  /** @internal */ _tracked = false;
+
+  /** @internal Starts tracking (called by the constructors). */
+  _track(options?: PipeTransportOptions): void {
+    if (!options?.track) return;
+    this._tracked = true;
+    track(this._loop, this);
+  }
+
+  /** @internal The loop closed: close the pipe without callbacks. */
+  _abandon(): void {
+    this._lostScheduled = true;
+    this._closing = true;
+    this._closeStream();
+  }
+
+  /** @internal */
+  override _closeStream(): void {
+    if (this._tracked) {
+      this._tracked = false;
+      untrack(this._loop, this);
+    }
+    super._closeStream();
+  }
 }
 
 /**
@@ -198,7 +232,7 @@ export interface PipeTransportOptions {
  * and `connectionLost(null)` at EOF (a pipe has no half-close: the
  * transport closes at EOF whatever `eofReceived()` returns).
  */
-export class _ReadPipeTransport extends _StreamTransport {
+export class _ReadPipeTransport extends PipeTransport {
   /** @internal Reading waits for `_release()`. */
   _held: boolean;
   /** @internal `pauseReading()` was called while held. */
@@ -219,6 +253,7 @@ export class _ReadPipeTransport extends _StreamTransport {
       kind: "pipe",
     });
     this._held = hold;
+    this._track(options);
   }
 
   /** @internal Starts reading (unless paused meanwhile). */
@@ -289,7 +324,7 @@ export class _ReadPipeTransport extends _StreamTransport {
  * reader that went away shows as a failed write (`connectionLost` with
  * `Deno.errors.BrokenPipe`).
  */
-export class _WritePipeTransport extends _StreamTransport {
+export class _WritePipeTransport extends PipeTransport {
   constructor(
     loop: AbstractEventLoop,
     stream: DenoStream,
@@ -303,6 +338,7 @@ export class _WritePipeTransport extends _StreamTransport {
       canWriteEof: true,
       kind: "pipe",
     });
+    this._track(options);
   }
 
   /** Closes the pipe once the buffer is flushed (same as `close()`). */
@@ -404,6 +440,7 @@ const connectReadPipeCo = coroutine(function* <P extends BaseProtocol>(
   const transport = new _ReadPipeTransport(loop, stream, protocol, {
     waiter,
     extra: { pipe },
+    track: true,
   });
   try {
     yield* waiter;
@@ -433,6 +470,7 @@ const connectWritePipeCo = coroutine(function* <P extends BaseProtocol>(
   const transport = new _WritePipeTransport(loop, stream, protocol, {
     waiter,
     extra: { pipe },
+    track: true,
   });
   try {
     yield* waiter;

@@ -62,6 +62,7 @@ import {
   _WritePipeTransport,
 } from "./pipe_transport.ts";
 import type { StreamReader } from "./stream_reader.ts";
+import { track, untrack } from "./_abandon.ts";
 
 /**
  * A pipe to or from the child: `PIPE` as a `stdin`, `stdout` or `stderr`
@@ -183,20 +184,6 @@ function stdioOf(value: unknown, name: string, fallback: Stdio): Stdio {
 function returncodeOf(status: Deno.CommandStatus): number {
   if (status.signal !== null && status.code > 128) return 128 - status.code;
   return status.code;
-}
-
-/** Every subprocess transport of a loop that has not finished. */
-const LIVE = new WeakMap<AbstractEventLoop, Set<_SubprocessTransport>>();
-
-/**
- * Kills the children of `loop` that still run and closes their pipes
- * (called when the loop closes).
- */
-export function _closeSubprocesses(loop: AbstractEventLoop): void {
-  const live = LIVE.get(loop);
-  if (live === undefined) return;
-  LIVE.delete(loop);
-  for (const transport of live) transport._abandon();
 }
 
 /** What the transport knows of a protocol that reads pipes in place. */
@@ -444,9 +431,7 @@ export class _SubprocessTransport extends SubprocessTransport {
       this._pipes.set(2, this.#readPipe(proc.stderr, 2, 2, fast));
     }
 
-    let live = LIVE.get(loop);
-    if (live === undefined) LIVE.set(loop, live = new Set());
-    live.add(this);
+    track(loop, this);
     proc.status.then(this._onStatus);
     loop.callSoon(this._connect, waiter);
   }
@@ -571,7 +556,7 @@ export class _SubprocessTransport extends SubprocessTransport {
       for (const w of waiters) {
         if (!w.done()) w.setResult(this._returncode as number);
       }
-      LIVE.get(this._loop)?.delete(this);
+      untrack(this._loop, this);
       this._proc = null;
       this._protocol = null;
     }
@@ -761,15 +746,34 @@ function checkFactory(factory: unknown, what: string): void {
   }
 }
 
-function checkOptions(options: unknown, what: string): void {
-  if (
-    options !== undefined && options !== null && typeof options !== "object"
-  ) {
+/**
+ * Checks the options object; as asyncio, refuses text mode and buffering
+ * (the streams work in bytes) and a `shell` flag that contradicts the call.
+ */
+function checkOptions(options: unknown, what: string, shell: boolean): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== "object") {
     throw new TypeError(
       `Cannot ${what} as 'options' must be an object: current value is ${
         describe(options)
       }`,
     );
+  }
+  const o = options as Record<string, unknown>;
+  const wrong = (name: string, must: string): never => {
+    throw new RangeError(
+      `Cannot ${what} as '${name}' must be ${must}: current value is ${
+        describe(o[name])
+      }`,
+    );
+  };
+  if (o.universalNewlines) wrong("universalNewlines", "false");
+  if (o.text) wrong("text", "false");
+  if (o.encoding != null) wrong("encoding", "null");
+  if (o.errors != null) wrong("errors", "null");
+  if (o.bufsize != null && o.bufsize !== 0) wrong("bufsize", "0");
+  if (o.shell !== undefined && Boolean(o.shell) !== shell) {
+    wrong("shell", String(shell));
   }
 }
 
@@ -815,7 +819,7 @@ const execCo = coroutine(function* <P extends BaseProtocol>(
       }`,
     );
   }
-  checkOptions(options, what);
+  checkOptions(options, what, false);
   return yield* startCo(loop, protocolFactory, {
     command: program,
     args: [...list],
@@ -838,7 +842,7 @@ const shellCo = coroutine(function* <P extends BaseProtocol>(
       }`,
     );
   }
-  checkOptions(options, what);
+  checkOptions(options, what, true);
   const windows = Deno.build.os === "windows";
   return yield* startCo(loop, protocolFactory, {
     command: windows ? "cmd.exe" : "/bin/sh",
