@@ -18,13 +18,15 @@
  * - **`STDOUT`** (stderr merged into stdout): Deno cannot point the child's
  *   fd 2 at its fd 1, so the child gets two pipes and both feed fd 1 of the
  *   protocol (`pipeConnectionLost(1)` comes once both are closed, and
- *   `getPipeTransport(1)` pauses and closes both). Bytes of each stream keep
- *   their order; between the two streams, chunks arrive in the order their
- *   reads complete, which follows the child's writes when they are apart in
- *   time, but not for writes a few microseconds apart (a real shared pipe
- *   would keep that order too). With `stdout` inherited, the child's stderr
- *   is copied to this process's stdout; with `stdout: DEVNULL` it is
- *   discarded.
+ *   `getPipeTransport(1)` pauses and closes both). The bytes of each stream
+ *   keep their order. Between the two streams, chunks come in the order
+ *   their reads complete: a write the child makes after the previous one
+ *   was read (a prompt, then an answer to our input) comes after it, but
+ *   two writes close together, one to each stream, may come in either order
+ *   (a shared pipe, as in Python, would keep their order). Lines written
+ *   whole (up to 4 KiB, `PIPE_BUF`) are never split or mixed. With `stdout`
+ *   inherited, the child's stderr is copied to this process's stdout; with
+ *   `stdout: DEVNULL` it is discarded.
  * - **`env`** replaces the environment (as in Python; Deno would merge it),
  *   and `PATH` in it is used to find the program.
  * - **Hang-up of stdin**: asyncio notices when the child closes its stdin;
@@ -68,7 +70,7 @@ import { track, untrack } from "./_abandon.ts";
  * A pipe to or from the child: `PIPE` as a `stdin`, `stdout` or `stderr`
  * option (Python's `subprocess.PIPE`).
  *
- * @example
+ * @example Reading what a child writes
  * ```ts
  * import { createSubprocessExec, PIPE, run } from "@asyncio/asyncio";
  * import assert from "node:assert/strict";
@@ -87,18 +89,18 @@ export const PIPE: -1 = -1;
  * `subprocess.STDOUT`). Deno has no fd-level merge: see the module notes of
  * `subprocess_transport.ts` for how the two streams are ordered.
  *
- * @example
+ * @example Both streams in one reader
  * ```ts
  * import { createSubprocessShell, PIPE, run, STDOUT } from "@asyncio/asyncio";
  * import assert from "node:assert/strict";
  *
  * await run(async () => {
- *   const proc = await createSubprocessShell("echo out; sleep 0.01; echo err >&2", {
+ *   const proc = await createSubprocessShell("echo out; echo err >&2", {
  *     stdout: PIPE,
  *     stderr: STDOUT,
  *   });
  *   const [out, err] = await proc.communicate();
- *   assert.equal(new TextDecoder().decode(out!), "out\nerr\n");
+ *   assert.deepEqual(new TextDecoder().decode(out!).split("\n").sort(), ["", "err", "out"]);
  *   assert.equal(err, null);
  * });
  * ```
@@ -109,7 +111,7 @@ export const STDOUT: -2 = -2;
  * `DEVNULL` connects a child's stream to the null device (Python's
  * `subprocess.DEVNULL`).
  *
- * @example
+ * @example Discarding the output
  * ```ts
  * import { createSubprocessExec, DEVNULL, run } from "@asyncio/asyncio";
  * import assert from "node:assert/strict";
