@@ -416,7 +416,7 @@ Deno.test("stderr: STDOUT merges stderr into stdout in the child's order when wr
 Deno.test("stderr: STDOUT with a lot on both streams loses nothing, and reads line by line", async () => {
   await run(async () => {
     const proc = await createSubprocessShell(
-      "i=0; while [ $i -lt 2000 ]; do echo out$i; echo err$i >&2; i=$((i+1)); done",
+      "i=0; while [ $i -lt 5000 ]; do echo out$i; echo err$i >&2; i=$((i+1)); done",
       { stdout: PIPE, stderr: STDOUT },
     );
     const seen = { out: [] as number[], err: [] as number[] };
@@ -425,7 +425,7 @@ Deno.test("stderr: STDOUT with a lot on both streams loses nothing, and reads li
       assert.ok(m, `a line was split or mixed: ${JSON.stringify(dec(line))}`);
       seen[m[1] as "out" | "err"].push(Number(m[2]));
     }
-    const all = Array.from({ length: 2000 }, (_, i) => i);
+    const all = Array.from({ length: 5000 }, (_, i) => i);
     assert.deepEqual(seen.out, all);
     assert.deepEqual(seen.err, all);
     assert.equal(await proc.wait(), 0);

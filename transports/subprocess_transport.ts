@@ -161,6 +161,9 @@ export interface SubprocessOptions {
   gid?: number;
 }
 
+/** The read buffer of merged pipes: more than a pipe holds (64 KiB). */
+const MERGED_READ = 256 * 1024;
+
 /** How one of the child's streams is set up. */
 type Stdio = "piped" | "inherit" | "null" | "stdout";
 
@@ -416,6 +419,12 @@ export class _SubprocessTransport extends SubprocessTransport {
     }
     if (merge) {
       const err = this.#readPipe(proc.stderr, 2, 1, false);
+      // A read bigger than the pipe takes all it holds: whole writes only
+      // (a write of up to PIPE_BUF bytes enters a pipe at once), so the
+      // chunks of the two streams never cut a line written whole.
+      for (const t of [out as _ReadPipeTransport, err]) {
+        t._readBuf = new Uint8Array(MERGED_READ);
+      }
       this._pipes.set(
         1,
         new MergedPipeTransport(out as _ReadPipeTransport, err),
