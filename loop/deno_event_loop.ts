@@ -517,16 +517,20 @@ export class DenoEventLoop extends BaseEventLoop {
    *
    * @example The return code of a shell command
    * ```ts
-   * import { run, getRunningLoop, SubprocessProtocol } from "@asyncio/asyncio";
+   * import { run, getRunningLoop, SubprocessProtocol, type Future } from "@asyncio/asyncio";
    * import assert from "node:assert/strict";
    *
+   * class Exit extends SubprocessProtocol {
+   *   exited: Future<void> = getRunningLoop().createFuture();
+   *   override processExited() { this.exited.setResult(undefined); }
+   * }
    * await run(async () => {
    *   const loop = getRunningLoop();
-   *   const [transport] = await loop.subprocessShell(() => new SubprocessProtocol(), "exit 7", {
+   *   const [transport, protocol] = await loop.subprocessShell(() => new Exit(), "exit 7", {
    *     stdin: null, stdout: null, stderr: null,
    *   });
-   *   const proc = (transport.getExtraInfo("subprocess") as Deno.ChildProcess);
-   *   assert.equal((await proc.status).code, 7);
+   *   await protocol.exited;
+   *   assert.equal(transport.getReturncode(), 7);
    *   transport.close();
    * });
    * ```
