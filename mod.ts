@@ -230,3 +230,24 @@ export {
   type PriorityQueueOptions,
   Queue,
 } from "./futures/queue.ts";
+
+// ---- Subprocesses, pipes and UDP ----
+export {
+  createSubprocessExec,
+  type CreateSubprocessOptions,
+  createSubprocessShell,
+  DEVNULL,
+  PIPE,
+  Process,
+  STDOUT,
+} from "./transports/subprocess.ts";
+export type {
+  StdioOption,
+  SubprocessOptions,
+} from "./transports/subprocess_transport.ts";
+export type { ReadPipe, WritePipe } from "./transports/pipe_transport.ts";
+export type {
+  CreateDatagramEndpointOptions,
+  DatagramAddress,
+  DatagramConnLike,
+} from "./transports/datagram_transport.ts";

@@ -34,6 +34,16 @@ function isCoroutineFunction(fn: unknown): boolean {
   return name === "AsyncFunction" || name === "GeneratorFunction" ||
     name === "AsyncGeneratorFunction";
 }
+import type {
+  DatagramTransport,
+  ReadTransport,
+  SubprocessTransport,
+  WriteTransport,
+} from "../transports/transport.ts";
+import * as subprocess from "../transports/subprocess_transport.ts";
+import * as pipes from "../transports/pipe_transport.ts";
+import * as udp from "../transports/datagram_transport.ts";
+import { abandonAll } from "../transports/_abandon.ts";
 
 function needsSelector(method: string): never {
   throw new NotImplementedError(
@@ -576,9 +586,224 @@ export class DenoEventLoop extends BaseEventLoop {
     return super._idle(timeout);
   }
 
+  // ---- subprocesses, pipes and UDP ----
+
   /**
-   * Closes the loop (see `BaseEventLoop.close()`) and removes its signal
-   * handlers.
+   * Starts `program` with `args` (on `Deno.Command(...).spawn()`), makes a
+   * protocol with `protocolFactory`, and resolves to `[transport, protocol]`
+   * once the protocol's `connectionMade()` was called. `stdin`, `stdout`
+   * and `stderr` default to `PIPE` (asyncio's defaults for this low-level
+   * method); the pipes' transports are `transport.getPipeTransport(fd)`.
+   * See `subprocess_transport.ts` for return codes, `STDOUT` and `env`.
+   * Needs `--allow-run`.
+   *
+   * @param protocolFactory Makes the `SubprocessProtocol`.
+   * @param program The program (looked up in `PATH` unless a path).
+   * @param args Its arguments.
+   * @param options `stdin`, `stdout`, `stderr`, `cwd`, `env`, `uid`, `gid`.
+   * @returns `[transport, protocol]`.
+   * @throws {Deno.errors.NotFound} If the program does not exist (the message names it).
+   * @throws {TypeError} If an argument has the wrong type.
+   *
+   * @example A protocol that collects a child's output
+   * ```ts
+   * import { run, getRunningLoop, SubprocessProtocol, type Future } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * class Collect extends SubprocessProtocol {
+   *   out = "";
+   *   done: Future<void> = getRunningLoop().createFuture();
+   *   override pipeDataReceived(fd: number, data: Uint8Array) {
+   *     if (fd === 1) this.out += new TextDecoder().decode(data);
+   *   }
+   *   override connectionLost() { this.done.setResult(undefined); }
+   * }
+   * await run(async () => {
+   *   const loop = getRunningLoop();
+   *   const [transport, protocol] = await loop.subprocessExec(() => new Collect(), "echo", ["hello"]);
+   *   await protocol.done;
+   *   assert.equal(protocol.out, "hello\n");
+   *   assert.equal(transport.getReturncode(), 0);
+   *   transport.close();
+   * });
+   * ```
+   */
+  override subprocessExec<P extends BaseProtocol>(
+    protocolFactory: ProtocolFactory<P>,
+    program: string | URL,
+    args?: readonly string[] | null,
+    options?: subprocess.SubprocessOptions,
+  ): Awaitable<[SubprocessTransport, P]> {
+    return subprocess.subprocessExec(
+      this,
+      protocolFactory,
+      program,
+      args,
+      options,
+    );
+  }
+
+  /**
+   * Runs `cmd` with the shell (`/bin/sh -c`; `cmd.exe /c` on Windows), as
+   * `subprocessExec()`.
+   *
+   * @param protocolFactory Makes the `SubprocessProtocol`.
+   * @param cmd The command line.
+   * @param options As `subprocessExec()`.
+   * @returns `[transport, protocol]`.
+   * @throws {TypeError} If `cmd` is not a string.
+   *
+   * @example The return code of a shell command
+   * ```ts
+   * import { run, getRunningLoop, SubprocessProtocol, type Future } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * class Exit extends SubprocessProtocol {
+   *   exited: Future<void> = getRunningLoop().createFuture();
+   *   override processExited() { this.exited.setResult(undefined); }
+   * }
+   * await run(async () => {
+   *   const loop = getRunningLoop();
+   *   const [transport, protocol] = await loop.subprocessShell(() => new Exit(), "exit 7", {
+   *     stdin: null, stdout: null, stderr: null,
+   *   });
+   *   await protocol.exited;
+   *   assert.equal(transport.getReturncode(), 7);
+   *   transport.close();
+   * });
+   * ```
+   */
+  override subprocessShell<P extends BaseProtocol>(
+    protocolFactory: ProtocolFactory<P>,
+    cmd: string,
+    options?: subprocess.SubprocessOptions,
+  ): Awaitable<[SubprocessTransport, P]> {
+    return subprocess.subprocessShell(this, protocolFactory, cmd, options);
+  }
+
+  /**
+   * Reads `pipe` with a protocol: `dataReceived` for what it reads, then
+   * `eofReceived` and `connectionLost(null)` at EOF. `pipe` is anything with
+   * `read(buf)` and `close()` (`Deno.stdin`, a `Deno.FsFile` such as a FIFO)
+   * or a `ReadableStream` of bytes (a child's `stdout`, a `fetch()` body).
+   * `pauseReading()`/`resumeReading()` stop and restart reading, as on
+   * sockets. Closing the transport closes the pipe.
+   *
+   * @param protocolFactory Makes the protocol.
+   * @param pipe The pipe.
+   * @returns `[transport, protocol]`.
+   * @throws {TypeError} If `pipe` cannot be read.
+   *
+   * @example Reading a Web stream with a protocol
+   * ```ts
+   * import { run, getRunningLoop, Protocol, type Future } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * class Text extends Protocol {
+   *   text = "";
+   *   done: Future<void> = getRunningLoop().createFuture();
+   *   override dataReceived(data: Uint8Array) { this.text += new TextDecoder().decode(data); }
+   *   override connectionLost() { this.done.setResult(undefined); }
+   * }
+   * await run(async () => {
+   *   const [, protocol] = await getRunningLoop().connectReadPipe(() => new Text(), new Blob(["piped"]).stream());
+   *   await protocol.done;
+   *   assert.equal(protocol.text, "piped");
+   * });
+   * ```
+   */
+  override connectReadPipe<P extends BaseProtocol>(
+    protocolFactory: ProtocolFactory<P>,
+    pipe: pipes.ReadPipe,
+  ): Awaitable<[ReadTransport, P]> {
+    return pipes.connectReadPipe(this, protocolFactory, pipe);
+  }
+
+  /**
+   * Makes a write transport for `pipe`: `write()` never blocks, the
+   * protocol's `pauseWriting()`/`resumeWriting()` follow the water marks as
+   * on sockets, `close()` (or `writeEof()`) flushes then closes the pipe.
+   * `pipe` is anything with `write(buf)` and `close()` (`Deno.stdout`, a
+   * `Deno.FsFile`) or a `WritableStream` of bytes (a child's `stdin`).
+   *
+   * @param protocolFactory Makes the protocol.
+   * @param pipe The pipe.
+   * @returns `[transport, protocol]`.
+   * @throws {TypeError} If `pipe` cannot be written.
+   *
+   * @example Writing into a Web stream
+   * ```ts
+   * import { run, getRunningLoop, BaseProtocol } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+   *   const text = new Response(readable).text();
+   *   const [transport] = await getRunningLoop().connectWritePipe(() => new BaseProtocol(), writable);
+   *   transport.write(new TextEncoder().encode("written"));
+   *   transport.close();
+   *   assert.equal(await text, "written");
+   * });
+   * ```
+   */
+  override connectWritePipe<P extends BaseProtocol>(
+    protocolFactory: ProtocolFactory<P>,
+    pipe: pipes.WritePipe,
+  ): Awaitable<[WriteTransport, P]> {
+    return pipes.connectWritePipe(this, protocolFactory, pipe);
+  }
+
+  /**
+   * Opens a UDP endpoint on `Deno.listenDatagram` (run Deno with
+   * `--unstable-net` and `--allow-net`) and resolves to
+   * `[transport, protocol]`. With `localAddr` it binds there; with
+   * `remoteAddr` sends go to that peer and only its datagrams are received
+   * (Deno has no connected UDP sockets: see `datagram_transport.ts`); with
+   * neither, `family` (4 or 6) picks the wildcard address to bind.
+   * Addresses are `[host, port]` or `Deno.NetAddr`s; those handed out
+   * (`datagramReceived(data, addr)`, `"sockname"`, `"peername"`) are
+   * `Deno.NetAddr`s.
+   *
+   * @param protocolFactory Makes the `DatagramProtocol`.
+   * @param options `localAddr`, `remoteAddr`, `family`, `reusePort`, `allowBroadcast`, `sock`.
+   * @returns `[transport, protocol]`.
+   * @throws {NotImplementedError} Without `--unstable-net`.
+   * @throws {RangeError} With `reuseAddress: true`, no address and no family, or options besides `sock`.
+   * @throws {Deno.errors.AddrInUse} If `localAddr` is taken.
+   *
+   * @example A datagram to oneself
+   * ```ts
+   * import { run, getRunningLoop, DatagramProtocol, type Future } from "@asyncio/asyncio";
+   * import assert from "node:assert/strict";
+   *
+   * class One extends DatagramProtocol {
+   *   got: Future<string> = getRunningLoop().createFuture();
+   *   override datagramReceived(data: Uint8Array) { this.got.setResult(new TextDecoder().decode(data)); }
+   * }
+   * await run(async () => {
+   *   const [transport, protocol] = await getRunningLoop().createDatagramEndpoint(() => new One(), {
+   *     localAddr: ["127.0.0.1", 0],
+   *   });
+   *   transport.sendto(new TextEncoder().encode("ping"), transport.getExtraInfo("sockname") as Deno.NetAddr);
+   *   assert.equal(await protocol.got, "ping");
+   *   transport.close();
+   * });
+   * ```
+   */
+  override createDatagramEndpoint<P extends BaseProtocol>(
+    protocolFactory: ProtocolFactory<P>,
+    options?: udp.CreateDatagramEndpointOptions,
+  ): Awaitable<[DatagramTransport, P]> {
+    return udp.createDatagramEndpoint(this, protocolFactory, options);
+  }
+
+  /**
+   * Closes the loop (see `BaseEventLoop.close()`), removes its signal
+   * handlers, and drops what would otherwise keep Deno waiting forever,
+   * as asyncio's garbage collection of open transports does: children of
+   * `subprocessExec()` still running are killed and their pipes closed;
+   * open UDP endpoints and pipes of `connectReadPipe()`/`connectWritePipe()`
+   * are closed (without callbacks: the loop is closed).
    *
    * @throws {RuntimeError} If the loop is running.
    */
@@ -587,5 +812,6 @@ export class DenoEventLoop extends BaseEventLoop {
     for (const sig of [...this._signalHandlers.keys()]) {
       this.removeSignalHandler(sig);
     }
+    abandonAll(this);
   }
 }

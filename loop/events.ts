@@ -15,7 +15,13 @@ import type {
 } from "../futures/types.ts";
 import type { Handle, TimerHandle } from "./handle.ts";
 import type { BaseProtocol, ProtocolFactory } from "../transports/protocol.ts";
-import type { Transport } from "../transports/transport.ts";
+import type {
+  DatagramTransport,
+  ReadTransport,
+  SubprocessTransport,
+  Transport,
+  WriteTransport,
+} from "../transports/transport.ts";
 import type { Server } from "../transports/server.ts";
 import type { SSLArg } from "../transports/tls.ts";
 import type {
@@ -28,6 +34,9 @@ import type {
   StartTlsOptions,
 } from "../transports/connections.ts";
 import type { Executor, ModuleFunction } from "./executor.ts";
+import type { SubprocessOptions } from "../transports/subprocess_transport.ts";
+import type { ReadPipe, WritePipe } from "../transports/pipe_transport.ts";
+import type { CreateDatagramEndpointOptions } from "../transports/datagram_transport.ts";
 
 /**
  * A context to run callbacks in, Python's `contextvars.Context` in spirit:
@@ -442,5 +451,53 @@ export abstract class AbstractEventLoop {
   /** Sets the executor `runInExecutor(null, ...)` uses. */
   setDefaultExecutor(_executor: Executor): void {
     notImplemented("setDefaultExecutor()");
+  }
+
+  // ---- subprocesses, pipes and UDP ----
+
+  /**
+   * Starts `program` with `args` and connects a `SubprocessProtocol`:
+   * resolves to `[transport, protocol]` once `connectionMade()` was called.
+   */
+  subprocessExec<P extends BaseProtocol>(
+    _protocolFactory: ProtocolFactory<P>,
+    _program: string | URL,
+    _args?: readonly string[] | null,
+    _options?: SubprocessOptions,
+  ): Awaitable<[SubprocessTransport, P]> {
+    return notImplemented("subprocessExec()");
+  }
+
+  /** Runs `cmd` with the shell, as `subprocessExec()`. */
+  subprocessShell<P extends BaseProtocol>(
+    _protocolFactory: ProtocolFactory<P>,
+    _cmd: string,
+    _options?: SubprocessOptions,
+  ): Awaitable<[SubprocessTransport, P]> {
+    return notImplemented("subprocessShell()");
+  }
+
+  /** Reads `pipe` with a protocol: resolves to `[transport, protocol]`. */
+  connectReadPipe<P extends BaseProtocol>(
+    _protocolFactory: ProtocolFactory<P>,
+    _pipe: ReadPipe,
+  ): Awaitable<[ReadTransport, P]> {
+    return notImplemented("connectReadPipe()");
+  }
+
+  /** Writes to `pipe` through a transport: resolves to `[transport, protocol]`. */
+  connectWritePipe<P extends BaseProtocol>(
+    _protocolFactory: ProtocolFactory<P>,
+    _pipe: WritePipe,
+  ): Awaitable<[WriteTransport, P]> {
+    return notImplemented("connectWritePipe()");
+  }
+
+  /** Opens a UDP endpoint: resolves to `[transport, protocol]`. */
+  createDatagramEndpoint<P extends BaseProtocol>(
+    _protocolFactory: ProtocolFactory<P>,
+    _options?: CreateDatagramEndpointOptions,
+  ): Awaitable<[DatagramTransport, P]> {
+    return notImplemented("createDatagramEndpoint()");
   }
 }

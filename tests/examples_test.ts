@@ -344,3 +344,135 @@ for (const sig of ["SIGTERM", "SIGINT"] as const) {
     ]);
   });
 }
+
+// ---- subprocess, UDP and multicore examples ----
+
+Deno.test("examples/subprocess_pipeline.ts streams seq through a filter into sort", async () => {
+  const r = await runExample("subprocess_pipeline.ts", ["--count", "1000"], [
+    "--allow-run",
+  ]);
+  assert.equal(r.stderr, "");
+  assert.equal(r.code, 0);
+  assert.equal(
+    r.stdout,
+    [
+      "seq 1 1000: 1000 lines",
+      "multiples of 7 sent to sort -rn: 142",
+      "sort -rn returned 142 lines, largest: 994 987 980",
+      "exit codes: seq 0, sort 0",
+      "",
+    ].join("\n"),
+  );
+});
+
+/**
+ * Starts a server example with `args`; resolves once it printed its
+ * "listening on" line, with the port and the lines it prints after.
+ */
+async function startServerExample(
+  name: string,
+  flags: string[],
+  args: string[],
+) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      ...flags,
+      new URL(`../examples/${name}`, import.meta.url).pathname,
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/listening on .*\n/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  const m = /listening on (.+):(\d+)/.exec(text);
+  assert.ok(m, `no 'listening on' line from ${name}: ${text}`);
+  return {
+    port: Number(m[2]),
+    /** Reads output until `pattern` matches everything read so far. */
+    async waitFor(pattern: RegExp): Promise<string> {
+      while (!pattern.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      return text;
+    },
+    async stop() {
+      await reader.cancel();
+      child.kill();
+      await child.status;
+      await child.stderr.cancel();
+    },
+  };
+}
+
+Deno.test("examples/udp_echo.ts echoes datagrams, to a raw socket and to its own client", async () => {
+  const flags = ["--unstable-net", "--allow-net"];
+  const server = await startServerExample("udp_echo.ts", flags, [
+    "--port",
+    "0",
+  ]);
+  try {
+    const listen = (Deno as unknown as {
+      listenDatagram(o: object): {
+        send(p: Uint8Array, a: Deno.NetAddr): Promise<number>;
+        receive(): Promise<[Uint8Array, Deno.Addr]>;
+        close(): void;
+      };
+    }).listenDatagram;
+    const sock = listen({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    try {
+      await sock.send(new TextEncoder().encode("ping"), {
+        transport: "udp",
+        hostname: "127.0.0.1",
+        port: server.port,
+      });
+      const [data] = await sock.receive();
+      assert.equal(new TextDecoder().decode(data), "ping");
+    } finally {
+      sock.close();
+    }
+    const r = await runExample("udp_echo.ts", [
+      "--client",
+      "--port",
+      String(server.port),
+      "--message",
+      "over udp",
+    ], flags);
+    assert.equal(r.stderr, "");
+    assert.equal(r.stdout, "echo: over udp\n");
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("examples/multicore_echo.ts serves one port from several workers", async () => {
+  const server = await startServerExample(
+    "multicore_echo.ts",
+    ["--unstable-net", "--allow-net", "--allow-read"],
+    ["--port", "0", "--workers", "2"],
+  );
+  try {
+    // 32 connections: SO_REUSEPORT hashes each to one of the two
+    // listeners, so both workers get some (all to one: p = 2^-31).
+    for (let i = 0; i < 32; i++) {
+      assert.equal(await echoOnce(server.port, `msg ${i}`), `msg ${i}`);
+    }
+    const text = await server.waitFor(
+      /worker \d accepted[^]*worker \d accepted/,
+    );
+    assert.match(text, /\(2 workers\)/);
+    assert.match(text, /worker 1 accepted its first connection/);
+    assert.match(text, /worker 2 accepted its first connection/);
+  } finally {
+    await server.stop();
+  }
+});

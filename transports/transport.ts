@@ -305,7 +305,11 @@ export class DatagramTransport extends BaseTransport {
    */
   sendto(
     _data: Uint8Array,
-    _addr?: Deno.NetAddr | [string, number] | null,
+    _addr?:
+      | Deno.NetAddr
+      | [string, number]
+      | { hostname: string; port: number }
+      | null,
   ): void {
     notImplemented("sendto()");
   }
@@ -313,6 +317,27 @@ export class DatagramTransport extends BaseTransport {
   /** Closes the transport at once, dropping buffered datagrams. */
   abort(): void {
     notImplemented("abort()");
+  }
+
+  /**
+   * Sets the water marks of the send queue (see `WriteTransport`).
+   *
+   * @param _high The high-water mark in bytes.
+   * @param _low The low-water mark in bytes.
+   * @throws {RangeError} If `high` is below `low`, or either is negative.
+   */
+  setWriteBufferLimits(_high?: number | null, _low?: number | null): void {
+    notImplemented("setWriteBufferLimits()");
+  }
+
+  /** The number of bytes queued and not yet sent. */
+  getWriteBufferSize(): number {
+    return notImplemented("getWriteBufferSize()");
+  }
+
+  /** The water marks, as `[low, high]`. */
+  getWriteBufferLimits(): [number, number] {
+    return notImplemented("getWriteBufferLimits()");
   }
 }
 
