@@ -651,7 +651,9 @@ const readAllCo = coroutine(function* (
   const blocks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const block = yield* r.read(r._limit);
+    // Everything buffered at each wake-up: reading by `limit`-sized blocks
+    // would pause and resume the transport for every block.
+    const block = yield* r.read(Number.MAX_SAFE_INTEGER);
     if (block.length === 0) break;
     blocks.push(block);
     total += block.length;
