@@ -120,6 +120,8 @@ export class _SelectorSocketTransport extends Transport {
   /** @internal */ _paused = false;
   /** @internal Set when `connectionLost` is scheduled (and counts writes after). */
   _connLost = 0;
+  /** @internal Writes dropped after close() or a lost connection. */
+  _droppedWrites = 0;
   /** @internal `writeEof()` was called. */
   _eof = false;
   /** @internal The queue of unsent chunks, from `_qHead`. */
@@ -330,11 +332,12 @@ export class _SelectorSocketTransport extends Transport {
       throw new RuntimeError("Cannot call write() after writeEof()");
     }
     if (data.length === 0) return;
-    if (this._connLost > 0) {
-      if (this._connLost >= LOG_THRESHOLD_FOR_CONNLOST_WRITES) {
+    if (this._connLost > 0 || this._closing) {
+      // After close() or a lost connection, writes are dropped (as the
+      // default loop's transports do).
+      if (++this._droppedWrites >= LOG_THRESHOLD_FOR_CONNLOST_WRITES) {
         console.warn("socket.send() raised exception.");
       }
-      this._connLost++;
       return;
     }
     if (this._queued === 0) {
