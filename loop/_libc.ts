@@ -1,9 +1,9 @@
 /**
  * libc through `Deno.dlopen`: the system calls the selectors and `Socket`
  * need (epoll, poll, eventfd, sockets, fcntl), their Linux constants, and
- * errno. Private: `libc()` opens the library on first use and throws a
- * clear error when this platform or this process cannot (no `--allow-ffi`,
- * not Linux, an unknown CPU).
+ * errno. Private: `libc()` opens the library (at import when FFI is
+ * granted, else on first use) and throws a clear error when this platform
+ * or this process cannot (no `--allow-ffi`, not Linux, an unknown CPU).
  *
  * Calls that wait (`epoll_wait`, `poll`, `getaddrinfo`) also exist as
  * `nonblocking` symbols: Deno runs them on a thread of its own and returns a
@@ -280,6 +280,21 @@ export function libc(): Libc {
     epollEventSize: arch === "x86_64" ? 12 : 16,
   };
   return opened;
+}
+
+// libc is opened at import when FFI is already granted (cheap: libc is
+// mapped in every process), so that a library handle never appears in the
+// middle of a test; otherwise on first use, which may ask for the
+// permission.
+try {
+  if (
+    Deno.build.os === "linux" &&
+    Deno.permissions.querySync({ name: "ffi" }).state === "granted"
+  ) {
+    libc();
+  }
+} catch {
+  // Reported on first use.
 }
 
 // ---- Linux constants (the same on x86-64 and arm64) ----

@@ -722,7 +722,7 @@ export class _SelectorDatagramTransport extends DatagramTransport {
       }
       // Connected: send(); not connected (a broadcast endpoint): sendto().
       dest = this._extra.peername != null ? null : this._address;
-    } else if (dest === null) {
+    } else if (dest === null && this._extra.peername == null) {
       throw new RangeError(
         "Cannot send as 'addr' must be given: the transport is not connected",
       );

@@ -35,7 +35,7 @@ import {
 } from "../loop/_libc.ts";
 import { describe } from "../loop/_describe.ts";
 import { ownedCopy } from "./_slab.ts";
-import { _osError, errno as E, OSError } from "./os_errors.ts";
+import { _osError, errno as E } from "./os_errors.ts";
 import {
   type AddrInfo,
   type GetaddrinfoOptions,
@@ -1165,11 +1165,4 @@ export function getaddrinfo(
   options?: GetaddrinfoOptions,
 ): AddrInfo[] {
   return getaddrinfoSync(host, port, options);
-}
-
-/** @internal Whether `e` is an `OSError` with one of `codes`. */
-export function _hasErrno(e: unknown, ...codes: number[]): boolean {
-  const code = (e as { errno?: unknown } | null)?.errno;
-  return e instanceof OSError && typeof code === "number" &&
-    codes.includes(code);
 }
