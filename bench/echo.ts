@@ -1,7 +1,8 @@
 /**
  * `deno task bench:echo`: TCP echo servers against a load generator on
  * loopback, one server at a time: raw `Deno.listen` (the reference) and
- * ours in `Protocol`, `BufferedProtocol`, streams and `sock*` styles.
+ * ours in `Protocol`, `BufferedProtocol`, streams and `sock*` styles, on
+ * the default loop and (`sel-*`) on `SelectorEventLoop`.
  * 1 KiB, 10 KiB and 100 KiB messages, 10 concurrent connections (as
  * uvloop's echo benchmark); prints requests per second and the ratio to raw
  * measured in the same round.
@@ -17,8 +18,17 @@
  * @module
  */
 
-/** The server styles, in table order. */
-export const STYLES = ["raw", "protocol", "buffered", "streams", "sock"];
+/** The server styles, in table order (`sel-`: on `SelectorEventLoop`). */
+export const STYLES = [
+  "raw",
+  "protocol",
+  "buffered",
+  "streams",
+  "sock",
+  "sel-protocol",
+  "sel-streams",
+  "sel-sock",
+];
 /** Message sizes in bytes. */
 export const SIZES = [1024, 10 * 1024, 100 * 1024];
 
@@ -61,7 +71,7 @@ interface Running {
 
 async function startServer(style: string, pin: boolean): Promise<Running> {
   const script = new URL("echo_servers.ts", here).pathname;
-  const args = ["run", "--allow-net", script, style, "0"];
+  const args = ["run", "--allow-net", "--allow-ffi", script, style, "0"];
   const child = new Deno.Command(pin ? "taskset" : Deno.execPath(), {
     args: pin ? ["-c", "0", Deno.execPath(), ...args] : args,
     stdout: "piped",
@@ -237,6 +247,9 @@ export function formatTable(rows: EchoRow[], sizes: number[]): string {
     buffered: "ours: `BufferedProtocol`",
     streams: "ours: streams (`startServer`)",
     sock: "ours: `sockRecvInto`/`sockSendall`",
+    "sel-protocol": "selector loop: `Protocol`",
+    "sel-streams": "selector loop: streams (`startServer`)",
+    "sel-sock": "selector loop: `sockRecvInto`/`sockSendall` on `Socket`s",
   };
   const lines = rows.map((r) =>
     `| ${names[r.style] ?? r.style} | ${
