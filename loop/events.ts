@@ -15,7 +15,7 @@ import type {
 } from "../futures/types.ts";
 import type { Handle, TimerHandle } from "./handle.ts";
 import type { BaseProtocol, ProtocolFactory } from "../transports/protocol.ts";
-import type { Transport } from "../transports/transport.ts";
+import type { DatagramTransport, Transport } from "../transports/transport.ts";
 import type { Server } from "../transports/server.ts";
 import type { SSLArg } from "../transports/tls.ts";
 import type {
@@ -28,6 +28,14 @@ import type {
   StartTlsOptions,
 } from "../transports/connections.ts";
 import type { Executor, ModuleFunction } from "./executor.ts";
+import type {
+  AddrInfo,
+  GetaddrinfoOptions,
+  Socket,
+  SocketAddress,
+  SocketAddressLike,
+} from "../transports/socket.ts";
+import type { DatagramEndpointOptions } from "../transports/selector_connections.ts";
 
 /**
  * A context to run callbacks in, Python's `contextvars.Context` in spirit:
@@ -394,6 +402,54 @@ export abstract class AbstractEventLoop {
     _options?: SockSendfileOptions,
   ): Awaitable<number> {
     return notImplemented("sockSendfile()");
+  }
+
+  // ---- datagrams, name resolution, sock_* on Sockets (SelectorEventLoop) ----
+
+  /**
+   * Makes a datagram endpoint bound to `localAddr` and/or connected to
+   * `remoteAddr`; resolves to `[transport, protocol]`.
+   */
+  createDatagramEndpoint<P extends BaseProtocol>(
+    _protocolFactory: ProtocolFactory<P>,
+    _options?: DatagramEndpointOptions,
+  ): Awaitable<[DatagramTransport, P]> {
+    return notImplemented("createDatagramEndpoint()");
+  }
+
+  /** Resolves `host` and `port` without blocking the loop. */
+  getaddrinfo(
+    _host: string | null,
+    _port: number | string | null,
+    _options?: GetaddrinfoOptions,
+  ): Awaitable<AddrInfo[]> {
+    return notImplemented("getaddrinfo()");
+  }
+
+  /** Sends a datagram to `address`; the number of bytes sent. */
+  sockSendto(
+    _sock: Socket,
+    _data: Uint8Array,
+    _address: SocketAddressLike,
+  ): Awaitable<number> {
+    return notImplemented("sockSendto()");
+  }
+
+  /** Receives a datagram: `[data, address]`. */
+  sockRecvfrom(
+    _sock: Socket,
+    _bufsize: number,
+  ): Awaitable<[Uint8Array, SocketAddress]> {
+    return notImplemented("sockRecvfrom()");
+  }
+
+  /** Receives a datagram into `buf`: `[nbytes, address]`. */
+  sockRecvfromInto(
+    _sock: Socket,
+    _buf: Uint8Array,
+    _nbytes?: number,
+  ): Awaitable<[number, SocketAddress]> {
+    return notImplemented("sockRecvfromInto()");
   }
 
   // ---- signals and executors (issue 5: the platform) ----

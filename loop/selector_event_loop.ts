@@ -107,13 +107,22 @@ function fdOf(fd: FileObject, what: string): number {
   return n;
 }
 
-function checkSocket(sock: unknown, what: string): Socket {
+function checkSocket(
+  sock: unknown,
+  what: string,
+  loop?: SelectorEventLoop,
+): Socket {
   if (!(sock instanceof Socket)) {
     throw new TypeError(
       `Cannot ${what} as 'sock' must be a Socket (Deno.Conn and Deno.Listener work with the default loop): current value is ${
         describe(sock)
       }`,
     );
+  }
+  if (loop?._debug && sock.getBlocking() && !sock.closed) {
+    // A blocking socket would block the whole thread (CPython checks this
+    // in debug mode too).
+    throw new RangeError("the socket must be non-blocking");
   }
   return sock;
 }
@@ -591,7 +600,7 @@ export class SelectorEventLoop extends BaseEventLoop {
     sock: Socket | Deno.Listener,
   ): Awaitable<[Socket, SocketAddress]> {
     try {
-      checkSocket(sock, "accept");
+      checkSocket(sock, "accept", this);
     } catch (e) {
       return failed(this, e);
     }
@@ -671,7 +680,7 @@ export class SelectorEventLoop extends BaseEventLoop {
   ): Awaitable<Uint8Array> {
     let n: number;
     try {
-      checkSocket(sock, "receive");
+      checkSocket(sock, "receive", this);
       n = checkCount(nbytes, "receive", "nbytes");
       (sock as Socket)._fd();
     } catch (e) {
@@ -745,7 +754,7 @@ export class SelectorEventLoop extends BaseEventLoop {
     buf: Uint8Array,
   ): Awaitable<number> {
     try {
-      checkSocket(sock, "receive");
+      checkSocket(sock, "receive", this);
       checkBuffer(buf, "receive");
       (sock as Socket)._fd();
     } catch (e) {
@@ -798,13 +807,13 @@ export class SelectorEventLoop extends BaseEventLoop {
    * loop.close();
    * ```
    */
-  sockRecvfrom(
+  override sockRecvfrom(
     sock: Socket,
     bufsize: number,
   ): Awaitable<[Uint8Array, SocketAddress]> {
     let n: number;
     try {
-      checkSocket(sock, "receive");
+      checkSocket(sock, "receive", this);
       n = checkCount(bufsize, "receive", "bufsize");
       sock._fd();
     } catch (e) {
@@ -856,14 +865,14 @@ export class SelectorEventLoop extends BaseEventLoop {
    * loop.close();
    * ```
    */
-  sockRecvfromInto(
+  override sockRecvfromInto(
     sock: Socket,
     buf: Uint8Array,
     nbytes = 0,
   ): Awaitable<[number, SocketAddress]> {
     let n: number;
     try {
-      checkSocket(sock, "receive");
+      checkSocket(sock, "receive", this);
       checkBuffer(buf, "receive");
       n = checkCount(nbytes, "receive", "nbytes");
       if (n === 0 || n > buf.length) n = buf.length;
@@ -939,7 +948,7 @@ export class SelectorEventLoop extends BaseEventLoop {
     data: Uint8Array,
   ): Awaitable<void> {
     try {
-      checkSocket(sock, "send");
+      checkSocket(sock, "send", this);
       checkData(data, "send");
       (sock as Socket)._fd();
     } catch (e) {
@@ -992,13 +1001,13 @@ export class SelectorEventLoop extends BaseEventLoop {
    * loop.close();
    * ```
    */
-  sockSendto(
+  override sockSendto(
     sock: Socket,
     data: Uint8Array,
     address: SocketAddressLike,
   ): Awaitable<number> {
     try {
-      checkSocket(sock, "send");
+      checkSocket(sock, "send", this);
       checkData(data, "send");
       sock._fd();
     } catch (e) {
@@ -1073,7 +1082,7 @@ export class SelectorEventLoop extends BaseEventLoop {
     address?: SocketAddressLike,
   ): Awaitable<void> {
     try {
-      checkSocket(sock, "connect");
+      checkSocket(sock, "connect", this);
       (sock as Socket)._fd();
     } catch (e) {
       return failed(this, e);
@@ -1140,7 +1149,7 @@ export class SelectorEventLoop extends BaseEventLoop {
    * loop.close();
    * ```
    */
-  getaddrinfo(
+  override getaddrinfo(
     host: string | null,
     port: number | string | null,
     options?: GetaddrinfoOptions,
@@ -1359,7 +1368,7 @@ export class SelectorEventLoop extends BaseEventLoop {
    * loop.close();
    * ```
    */
-  createDatagramEndpoint<P extends BaseProtocol>(
+  override createDatagramEndpoint<P extends BaseProtocol>(
     protocolFactory: ProtocolFactory<P>,
     options?: net.DatagramEndpointOptions,
   ): Awaitable<[DatagramTransport, P]> {

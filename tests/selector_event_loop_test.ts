@@ -536,3 +536,22 @@ catch (e) { console.log(e.name + ": " + e.message); }
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+test("SelectorEventLoop.sock*() in debug mode reject a blocking socket with RangeError", async () => {
+  await withSelectorLoop((loop) =>
+    loop.runUntilComplete(async () => {
+      loop.setDebug(true);
+      const [a, b] = socketpair();
+      await assert.rejects(async () => await loop.sockRecv(a, 1), {
+        name: "RangeError",
+        message: "the socket must be non-blocking",
+      });
+      a.setBlocking(false);
+      b.send(enc("k"));
+      assert.equal(dec(await loop.sockRecv(a, 1)), "k");
+      loop.setDebug(false);
+      a.close();
+      b.close();
+    })
+  );
+});
