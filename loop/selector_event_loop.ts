@@ -202,8 +202,8 @@ export class SelectorEventLoop extends BaseEventLoop {
   _signalHandlers: Map<string, unknown> = new Map();
 
   /**
-   * Creates the loop over `selector` (default: a new `DefaultSelector`,
-   * which the loop closes with itself).
+   * Creates the loop over `selector` (default: a new `DefaultSelector`);
+   * the loop closes its selector when it closes.
    *
    * @param selector The selector to use.
    * @throws {NotImplementedError} On a platform without a backend (not Linux).
