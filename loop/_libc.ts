@@ -282,6 +282,16 @@ export function libc(): Libc {
   return opened;
 }
 
+/**
+ * A zero-filled byte array whose memory V8 never moves: a typed array
+ * made from its own `ArrayBuffer` lives off the V8 heap (a small one made
+ * with a length may live on it, and move during a GC). Buffers handed to a
+ * `nonblocking` FFI call, which another thread writes to, must be these.
+ */
+export function pinned(n: number): Uint8Array {
+  return new Uint8Array(new ArrayBuffer(n));
+}
+
 // libc is opened at import when FFI is already granted (cheap: libc is
 // mapped in every process), so that a library handle never appears in the
 // middle of a test; otherwise on first use, which may ask for the

@@ -6,7 +6,9 @@
  *
  * Waiting never blocks the JavaScript thread: `select(timeout)` returns a
  * Promise, and the wait runs on a thread of its own (a `nonblocking` FFI
- * call), so Deno's timers and I/O go on meanwhile. `wakeup()` makes a wait
+ * call), so Deno's timers and I/O go on meanwhile. The buffer that thread
+ * fills is the selector's own, allocated off the V8 heap (so a garbage
+ * collection cannot move it) and not touched until the wait returns. `wakeup()` makes a wait
  * in flight return at once: each selector has an `eventfd` of its own in
  * its kernel set (hidden from `getMap()`), written to wake it. A
  * `select()` that has something ready at once returns without the thread
@@ -34,6 +36,7 @@ import {
   EPOLLIN,
   EPOLLOUT,
   libc,
+  pinned,
   POLLIN,
   POLLOUT,
 } from "./_libc.ts";
@@ -519,7 +522,7 @@ export class EpollSelector<D = unknown> extends BaseSelector<D> {
     this._evSize = lib.epollEventSize;
     this._dataOff = this._evSize === 12 ? 4 : 8;
     this._nowBuf = new Uint8Array(this._evSize * this._maxEvents);
-    this._waitBuf = new Uint8Array(this._evSize * this._maxEvents);
+    this._waitBuf = pinned(this._evSize * this._maxEvents);
     this._ctlView = new DataView(this._ctlBuf.buffer);
     const epfd = lib.fn.epoll_create1(EPOLL_CLOEXEC);
     if (epfd < 0) {
@@ -576,7 +579,7 @@ export class EpollSelector<D = unknown> extends BaseSelector<D> {
     this._nowBuf = new Uint8Array(this._evSize * this._maxEvents);
     // The wait buffer is replaced when no wait uses it.
     if (!this._waiting) {
-      this._waitBuf = new Uint8Array(this._evSize * this._maxEvents);
+      this._waitBuf = pinned(this._evSize * this._maxEvents);
     }
   }
 
@@ -596,7 +599,7 @@ export class EpollSelector<D = unknown> extends BaseSelector<D> {
   /** @internal */
   override _waitAsync(ms: number): Promise<number> {
     if (this._waitBuf.length < this._nowBuf.length) {
-      this._waitBuf = new Uint8Array(this._nowBuf.length);
+      this._waitBuf = pinned(this._nowBuf.length);
     }
     const buf = this._waitBuf;
     return libc().fn.epoll_wait_async(
@@ -744,7 +747,9 @@ export class PollSelector<D = unknown> extends BaseSelector<D> {
   /** @internal */
   override _waitAsync(ms: number): Promise<number> {
     if (this._dirty) this._build();
-    const fds = this._fds.slice(0, 8 * this._count);
+    // A copy the waiting thread owns (changes to the set rebuild `_fds`).
+    const fds = pinned(8 * this._count);
+    fds.set(this._fds.subarray(0, 8 * this._count));
     this._waitFds = fds;
     return libc().fn.poll_async(fds, this._count, ms);
   }

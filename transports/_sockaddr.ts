@@ -22,6 +22,7 @@ import {
   AI_NUMERICHOST,
   EAI_SYSTEM,
   libc,
+  pinned,
   SOCK_DGRAM,
   SOCK_STREAM,
 } from "../loop/_libc.ts";
@@ -117,7 +118,7 @@ export interface GetaddrinfoOptions {
 
 function cString(s: string): Uint8Array {
   const bytes = encoder.encode(s);
-  const out = new Uint8Array(bytes.length + 1);
+  const out = pinned(bytes.length + 1);
   out.set(bytes);
   return out;
 }
@@ -136,7 +137,7 @@ export function gaiCall(
   port: number | string | null,
   options?: GetaddrinfoOptions,
 ): GaiCall {
-  const hints = new Uint8Array(48);
+  const hints = pinned(48);
   const dv = new DataView(hints.buffer);
   dv.setInt32(0, options?.flags ?? 0, true);
   dv.setInt32(4, options?.family ?? AF_UNSPEC, true);
@@ -146,7 +147,7 @@ export function gaiCall(
     node: host === null ? null : cString(host),
     service: port === null ? null : cString(String(port)),
     hints,
-    result: new BigUint64Array(1),
+    result: new BigUint64Array(new ArrayBuffer(8)),
   };
 }
 

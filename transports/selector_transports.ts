@@ -29,7 +29,7 @@ import { describe } from "../loop/_describe.ts";
 import { libc } from "../loop/_libc.ts";
 import type { SelectorEventLoop } from "../loop/selector_event_loop.ts";
 import { WriteFlowControl } from "./_flow_control.ts";
-import { ownedCopy } from "./_slab.ts";
+import { commitRead, ownedCopy, reserveRead } from "./_slab.ts";
 import type { SocketAddress, SocketAddressLike } from "./_sockaddr.ts";
 import { _isOSError, _osError, errno as E } from "./os_errors.ts";
 import {
@@ -55,6 +55,8 @@ const MAX_SIZE = 256 * 1024;
 const COALESCE_MAX = 64 * 1024;
 /** The most bytes one coalesced send gathers. */
 const SCRATCH_MAX = 256 * 1024;
+/** Reads bigger than this make the next one go straight into a slab. */
+const BIG_READ = 16 * 1024;
 /** Writes after the connection was lost are logged from this count on. */
 const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 /** What a queued datagram counts for beside its bytes (CPython's header size). */
@@ -118,6 +120,8 @@ export class _SelectorSocketTransport extends Transport {
   /** @internal */ _server: TransportOwner | null;
   /** @internal */ _closing = false;
   /** @internal */ _paused = false;
+  /** @internal The last read was big: read the next into a slab. */
+  _bigReads = false;
   /** @internal Set when `connectionLost` is scheduled (and counts writes after). */
   _connLost = 0;
   /** @internal Writes dropped after close() or a lost connection. */
@@ -199,6 +203,13 @@ export class _SelectorSocketTransport extends Transport {
     if (this._closing) return;
     this._closing = true;
     this._loop._removeReader(this._fd);
+    if (this._loop.isClosed()) {
+      // Nothing can run any more: just let the socket go.
+      this._connLost++;
+      this._clearQueue();
+      this._release();
+      return;
+    }
     if (this._queued === 0) {
       this._connLost++;
       this._loop._removeWriter(this._fd);
@@ -235,9 +246,17 @@ export class _SelectorSocketTransport extends Transport {
     else this._readData();
   };
 
-  /** @internal One read for a `Protocol`. */
+  /**
+   * @internal One read for a `Protocol`. Small reads land in a scratch
+   * buffer and are copied out; after a big read the next one goes straight
+   * into the slab the bytes are handed out from (no copy).
+   */
   _readData(): void {
-    const n = this._sock._recvInto(readScratch, MAX_SIZE);
+    const big = this._bigReads;
+    const n = this._sock._recvInto(
+      big ? reserveRead(MAX_SIZE) : readScratch,
+      MAX_SIZE,
+    );
     if (n < 0) {
       if (n === -EAGAIN) return;
       this._fatalError(osError(-n), "Fatal read error on socket transport");
@@ -247,7 +266,8 @@ export class _SelectorSocketTransport extends Transport {
       this._onEof();
       return;
     }
-    const data = ownedCopy(readScratch, 0, n);
+    const data = big ? commitRead(n) : ownedCopy(readScratch, 0, n);
+    this._bigReads = n > BIG_READ;
     try {
       (this._protocol as Protocol).dataReceived(data);
     } catch (exc) {
@@ -787,6 +807,13 @@ export class _SelectorDatagramTransport extends DatagramTransport {
     if (this._closing) return;
     this._closing = true;
     this._loop._removeReader(this._fd);
+    if (this._loop.isClosed()) {
+      this._connLost++;
+      this._buffer.length = 0;
+      this._bufferSize = 0;
+      this._release();
+      return;
+    }
     if (this._buffer.length === 0) {
       this._connLost++;
       this._loop._removeWriter(this._fd);
