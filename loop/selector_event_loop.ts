@@ -21,12 +21,12 @@
  * ## Which loop to use
  *
  * The default loop (`DenoEventLoop`) runs on Deno's own I/O: it needs only
- * `--allow-net`, supports TLS, and is the faster of the two for most
- * servers. Use `SelectorEventLoop` for what needs descriptors: readiness
- * callbacks on any descriptor, `Socket`s (socket options, `bind()` before
- * `connect()`, Unix datagram sockets, descriptors from elsewhere), or
- * code ported from asyncio that uses them. It needs Linux and
- * `--allow-ffi` (FFI bypasses `--allow-net`); it has no TLS.
+ * `--allow-net` and supports TLS; the two loops' `Protocol` and streams
+ * servers are about as fast. Use `SelectorEventLoop` for what needs
+ * descriptors: readiness callbacks on any descriptor, `Socket`s (socket
+ * options, `bind()` before `connect()`, Unix datagram sockets, descriptors
+ * from elsewhere), or code ported from asyncio that uses them. It needs
+ * Linux and `--allow-ffi` (FFI bypasses `--allow-net`); it has no TLS.
  *
  * @module
  */
