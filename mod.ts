@@ -104,6 +104,83 @@ export {
   toThread,
 } from "./loop/threads.ts";
 
+// ---- Event loop: the selector loop, selectors and sockets (Linux, --allow-ffi) ----
+export {
+  type IOHandles,
+  SelectorEventLoop,
+  SelectorEventLoopPolicy,
+} from "./loop/selector_event_loop.ts";
+export {
+  BaseSelector,
+  DefaultSelector,
+  EpollSelector,
+  EVENT_READ,
+  EVENT_WRITE,
+  type FileObject,
+  PollSelector,
+  type SelectorEvent,
+  SelectorKey,
+  type SelectVisitor,
+} from "./loop/selectors.ts";
+export {
+  type AddrInfo,
+  AF_INET,
+  AF_INET6,
+  AF_UNIX,
+  getaddrinfo,
+  type GetaddrinfoOptions,
+  IPPROTO_IPV6,
+  IPPROTO_TCP,
+  IPV6_V6ONLY,
+  MSG_PEEK,
+  SHUT_RD,
+  SHUT_RDWR,
+  SHUT_WR,
+  SO_BROADCAST,
+  SO_ERROR,
+  SO_KEEPALIVE,
+  SO_RCVBUF,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+  SO_SNDBUF,
+  SOCK_DGRAM,
+  SOCK_NONBLOCK,
+  SOCK_STREAM,
+  Socket,
+  socket,
+  type SocketAddress,
+  type SocketAddressLike,
+  socketpair,
+  SOL_SOCKET,
+  TCP_NODELAY,
+} from "./transports/socket.ts";
+export {
+  BlockingIOError,
+  BrokenPipeError,
+  ChildProcessError,
+  ConnectionAbortedError,
+  ConnectionError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  errno,
+  FileExistsError,
+  FileNotFoundError,
+  gaierror,
+  InterruptedError,
+  IsADirectoryError,
+  NotADirectoryError,
+  OSError,
+  PermissionError,
+  ProcessLookupError,
+} from "./transports/os_errors.ts";
+export type {
+  DatagramEndpointOptions,
+  SelectorConnectionOptions,
+  SelectorServerOptions,
+  SelectorUnixConnectionOptions,
+  SelectorUnixServerOptions,
+} from "./transports/selector_connections.ts";
+
 // ---- Futures and tasks ----
 export {
   type DoneCallback,

@@ -1,7 +1,8 @@
 /**
  * `deno task bench:echo`: TCP echo servers against a load generator on
  * loopback, one server at a time: raw `Deno.listen` (the reference) and
- * ours in `Protocol`, `BufferedProtocol`, streams and `sock*` styles.
+ * ours in `Protocol`, `BufferedProtocol`, streams and `sock*` styles, on
+ * the default loop and (`sel-*`) on `SelectorEventLoop`.
  * 1 KiB, 10 KiB and 100 KiB messages, 10 concurrent connections (as
  * uvloop's echo benchmark); prints requests per second and the ratio to raw
  * measured in the same round.
@@ -17,8 +18,17 @@
  * @module
  */
 
-/** The server styles, in table order. */
-export const STYLES = ["raw", "protocol", "buffered", "streams", "sock"];
+/** The server styles, in table order (`sel-`: on `SelectorEventLoop`). */
+export const STYLES = [
+  "raw",
+  "protocol",
+  "buffered",
+  "streams",
+  "sock",
+  "sel-protocol",
+  "sel-streams",
+  "sel-sock",
+];
 /** Message sizes in bytes. */
 export const SIZES = [1024, 10 * 1024, 100 * 1024];
 
@@ -115,6 +125,7 @@ async function startServer(style: string, pin: boolean): Promise<Running> {
   const args = python ? [script, style, "0"] : [
     "run",
     "--allow-net",
+    "--allow-ffi",
     script,
     style,
     "0",
@@ -298,6 +309,9 @@ export function formatTable(rows: EchoRow[], sizes: number[]): string {
     "asyncio-streams": "CPython asyncio streams",
     "uvloop-protocol": "uvloop `Protocol`",
     "uvloop-streams": "uvloop streams",
+    "sel-protocol": "selector loop: `Protocol`",
+    "sel-streams": "selector loop: streams (`startServer`)",
+    "sel-sock": "selector loop: `sockRecvInto`/`sockSendall` on `Socket`s",
   };
   const lines = rows.map((r) =>
     `| ${names[r.style] ?? r.style} | ${

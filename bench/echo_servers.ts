@@ -1,13 +1,15 @@
 /**
  * The echo servers of `bench/echo.ts`, one per process:
  *
- *     deno run --allow-net bench/echo_servers.ts STYLE PORT
+ *     deno run --allow-net --allow-ffi bench/echo_servers.ts STYLE PORT
  *
  * STYLE is `raw` (plain `Deno.listen`, `conn.read` into a reused 256 KiB
  * buffer, `conn.write`), `protocol` (a `Protocol`), `buffered` (a
  * `BufferedProtocol`), `streams` (`startServer` with `read`/`write`/`drain`)
- * or `sock` (`sockAccept`/`sockRecvInto`/`sockSendall`). Prints
- * `listening on HOST:PORT` once ready.
+ * or `sock` (`sockAccept`/`sockRecvInto`/`sockSendall`), on the default
+ * loop; `sel-protocol`, `sel-streams` and `sel-sock` are the same servers
+ * on `SelectorEventLoop` (epoll through FFI, `--allow-ffi`; `sel-sock` on
+ * `Socket`s). Prints `listening on HOST:PORT` once ready.
  *
  * @module
  */
@@ -82,6 +84,21 @@ async function streams(
   writer.close();
 }
 
+function* selectorSockClient(
+  loop: asyncio.SelectorEventLoop,
+  conn: asyncio.Socket,
+): asyncio.Coroutine<void> {
+  const buf = new Uint8Array(256 * 1024);
+  try {
+    for (;;) {
+      const n = yield* loop.sockRecvInto(conn, buf);
+      if (n === 0) break;
+      yield* loop.sockSendall(conn, buf.subarray(0, n));
+    }
+  } catch { /* reset */ }
+  conn.close();
+}
+
 function* sockClient(
   loop: asyncio.AbstractEventLoop,
   conn: Deno.Conn,
@@ -97,11 +114,27 @@ function* sockClient(
   conn.close();
 }
 
+const selector = style.startsWith("sel-");
+const kind = selector ? style.slice(4) : style;
+
 if (style === "raw") {
   await raw();
 } else {
   await asyncio.run(async () => {
     const loop = asyncio.getRunningLoop();
+    if (kind === "sock" && selector) {
+      const sloop = loop as asyncio.SelectorEventLoop;
+      const listener = asyncio.socket();
+      listener.setsockopt(asyncio.SOL_SOCKET, asyncio.SO_REUSEADDR, 1);
+      listener.bind([host, port]);
+      listener.listen(100);
+      listener.setBlocking(false);
+      ready(listener.getsockname());
+      for (;;) {
+        const [conn] = await sloop.sockAccept(listener);
+        loop.createTask(selectorSockClient(sloop, conn));
+      }
+    }
     if (style === "sock") {
       const listener = Deno.listen({ hostname: host, port });
       ready(listener.addr);
@@ -110,14 +143,16 @@ if (style === "raw") {
         loop.createTask(sockClient(loop, conn));
       }
     }
-    const server = style === "streams"
+    const server = kind === "streams"
       ? await asyncio.startServer(streams, host, port)
       : await loop.createServer(
-        () => style === "buffered" ? new BufferedEcho() : new Echo(),
+        () => kind === "buffered" ? new BufferedEcho() : new Echo(),
         host,
         port,
       );
     ready(server.sockets[0].addr);
     await server.serveForever();
+  }, {
+    loopFactory: selector ? () => new asyncio.SelectorEventLoop() : null,
   });
 }

@@ -172,6 +172,12 @@ export class BaseEventLoop extends AbstractEventLoop {
   _clockResolution = 1e-6;
   /** @internal Iterations run so far (for tests and statistics). */
   _iterations = 0;
+  /**
+   * @internal The loop checks for I/O in every iteration it does not idle
+   * in (`_pollIO()`): a selector loop sets it; the default loop, whose I/O
+   * completes in Deno's own turns, does not.
+   */
+  _pollsIO = false;
   readonly #onIdleTimer = () => {
     this._idleTimer = null;
     this._wake();
@@ -824,7 +830,8 @@ export class BaseEventLoop extends AbstractEventLoop {
   /**
    * @internal Waits until something is scheduled, the loop is stopped, or
    * `timeout` seconds pass (`Infinity`: no deadline). `TestLoop` overrides
-   * this to move its virtual clock instead.
+   * this to move its virtual clock instead; a selector loop, to wait in
+   * its selector (and queue the I/O callbacks that became ready).
    */
   _idle(timeout: number): Promise<void> {
     return new Promise<void>((resolve) => {
@@ -834,6 +841,13 @@ export class BaseEventLoop extends AbstractEventLoop {
       }
     });
   }
+
+  /**
+   * @internal Queues the callbacks of the I/O that is ready now, without
+   * waiting (CPython's `select(0)` in `_run_once`); called once per
+   * iteration when `_pollsIO` is set. `_idle()` does the waiting kind.
+   */
+  _pollIO(): void {}
 
   /** @internal Drops cancelled timers (all of them when there are many). */
   _pruneTimers(): void {
@@ -886,6 +900,7 @@ export class BaseEventLoop extends AbstractEventLoop {
       for (;;) {
         this._iterations++;
         if (sched.length > 0) this._pruneTimers();
+        let idled = false;
         if (ready.length === 0 && !this._stopping) {
           let timeout = Infinity;
           const top = sched.peek();
@@ -893,8 +908,10 @@ export class BaseEventLoop extends AbstractEventLoop {
           if (timeout > 0) {
             await this._idle(timeout);
             work = 0;
+            idled = true;
           }
         }
+        if (this._pollsIO && !idled) this._pollIO();
         if (sched.length > 0) this._fireDueTimers();
         let n = ready.length;
         work += n + 1;

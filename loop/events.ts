@@ -37,6 +37,13 @@ import type { Executor, ModuleFunction } from "./executor.ts";
 import type { SubprocessOptions } from "../transports/subprocess_transport.ts";
 import type { ReadPipe, WritePipe } from "../transports/pipe_transport.ts";
 import type { CreateDatagramEndpointOptions } from "../transports/datagram_transport.ts";
+import type {
+  AddrInfo,
+  GetaddrinfoOptions,
+  Socket,
+  SocketAddress,
+  SocketAddressLike,
+} from "../transports/socket.ts";
 
 /**
  * A context to run callbacks in, Python's `contextvars.Context` in spirit:
@@ -403,6 +410,43 @@ export abstract class AbstractEventLoop {
     _options?: SockSendfileOptions,
   ): Awaitable<number> {
     return notImplemented("sockSendfile()");
+  }
+
+  // ---- datagrams, name resolution, sock_* on Sockets (SelectorEventLoop) ----
+
+  /** Resolves `host` and `port` without blocking the loop. */
+  getaddrinfo(
+    _host: string | null,
+    _port: number | string | null,
+    _options?: GetaddrinfoOptions,
+  ): Awaitable<AddrInfo[]> {
+    return notImplemented("getaddrinfo()");
+  }
+
+  /** Sends a datagram to `address`; the number of bytes sent. */
+  sockSendto(
+    _sock: Socket,
+    _data: Uint8Array,
+    _address: SocketAddressLike,
+  ): Awaitable<number> {
+    return notImplemented("sockSendto()");
+  }
+
+  /** Receives a datagram: `[data, address]`. */
+  sockRecvfrom(
+    _sock: Socket,
+    _bufsize: number,
+  ): Awaitable<[Uint8Array, SocketAddress]> {
+    return notImplemented("sockRecvfrom()");
+  }
+
+  /** Receives a datagram into `buf`: `[nbytes, address]`. */
+  sockRecvfromInto(
+    _sock: Socket,
+    _buf: Uint8Array,
+    _nbytes?: number,
+  ): Awaitable<[number, SocketAddress]> {
+    return notImplemented("sockRecvfromInto()");
   }
 
   // ---- signals and executors (issue 5: the platform) ----

@@ -6,6 +6,7 @@ import {
   DenoEventLoop,
   getRunningLoop,
   Handle,
+  newEventLoop,
   NotImplementedError,
   RuntimeError,
   sleep,
@@ -20,39 +21,46 @@ import {
   withLoop,
   withTestLoop,
 } from "./_helpers.ts";
+import { forEachLoop } from "./_loops.ts";
 
-Deno.test("callSoon() runs callbacks in FIFO order with their arguments", async () => {
-  await withLoop(async (loop) => {
-    const seen: unknown[] = [];
-    for (let i = 0; i < 50; i++) {
-      loop.callSoon((a: number, b: string) => seen.push([a, b]), i, "x");
-    }
-    loop.callSoon(() => loop.stop());
-    await loop.runForever();
-    assert.deepEqual(seen, Array.from({ length: 50 }, (_, i) => [i, "x"]));
-  });
-});
-
-Deno.test("callSoon() callbacks added during an iteration wait for the next one", async () => {
-  await withLoop(async (loop) => {
-    const it = loop as unknown as { _iterations: number };
-    const seen: [string, number][] = [];
-    loop.callSoon(() => {
-      seen.push(["a", it._iterations]);
-      loop.callSoon(() => {
-        seen.push(["c", it._iterations]);
-        loop.stop();
-      });
+forEachLoop(
+  "callSoon() runs callbacks in FIFO order with their arguments",
+  async () => {
+    await withLoop(async (loop) => {
+      const seen: unknown[] = [];
+      for (let i = 0; i < 50; i++) {
+        loop.callSoon((a: number, b: string) => seen.push([a, b]), i, "x");
+      }
+      loop.callSoon(() => loop.stop());
+      await loop.runForever();
+      assert.deepEqual(seen, Array.from({ length: 50 }, (_, i) => [i, "x"]));
     });
-    loop.callSoon(() => seen.push(["b", it._iterations]));
-    await loop.runForever();
-    assert.deepEqual(seen.map((s) => s[0]), ["a", "b", "c"]);
-    assert.equal(seen[0][1], seen[1][1]);
-    assert.ok(seen[2][1] > seen[1][1], "c ran in a later iteration");
-  });
-});
+  },
+);
 
-Deno.test("callSoon() returns a Handle that can be cancelled", async () => {
+forEachLoop(
+  "callSoon() callbacks added during an iteration wait for the next one",
+  async () => {
+    await withLoop(async (loop) => {
+      const it = loop as unknown as { _iterations: number };
+      const seen: [string, number][] = [];
+      loop.callSoon(() => {
+        seen.push(["a", it._iterations]);
+        loop.callSoon(() => {
+          seen.push(["c", it._iterations]);
+          loop.stop();
+        });
+      });
+      loop.callSoon(() => seen.push(["b", it._iterations]));
+      await loop.runForever();
+      assert.deepEqual(seen.map((s) => s[0]), ["a", "b", "c"]);
+      assert.equal(seen[0][1], seen[1][1]);
+      assert.ok(seen[2][1] > seen[1][1], "c ran in a later iteration");
+    });
+  },
+);
+
+forEachLoop("callSoon() returns a Handle that can be cancelled", async () => {
   await withLoop(async (loop) => {
     const seen: string[] = [];
     const h = loop.callSoon(() => seen.push("cancelled one"));
@@ -67,23 +75,26 @@ Deno.test("callSoon() returns a Handle that can be cancelled", async () => {
   });
 });
 
-Deno.test("callSoon() rejects a non-function with TypeError, and a closed loop with RuntimeError", () => {
-  const loop = new DenoEventLoop();
-  assert.throws(() => loop.callSoon(42 as never), {
-    name: "TypeError",
-    message: /a callable object was expected by callSoon\(\), got 42/,
-  });
-  loop.close();
-  assert.throws(() => loop.callSoon(() => {}), {
-    name: "RuntimeError",
-    message: "Event loop is closed",
-  });
-  assert.throws(() => loop.callLater(1, () => {}), RuntimeError);
-  assert.throws(() => loop.callAt(1, () => {}), RuntimeError);
-});
+forEachLoop(
+  "callSoon() rejects a non-function with TypeError, and a closed loop with RuntimeError",
+  () => {
+    const loop = newEventLoop();
+    assert.throws(() => loop.callSoon(42 as never), {
+      name: "TypeError",
+      message: /a callable object was expected by callSoon\(\), got 42/,
+    });
+    loop.close();
+    assert.throws(() => loop.callSoon(() => {}), {
+      name: "RuntimeError",
+      message: "Event loop is closed",
+    });
+    assert.throws(() => loop.callLater(1, () => {}), RuntimeError);
+    assert.throws(() => loop.callAt(1, () => {}), RuntimeError);
+  },
+);
 
-Deno.test("callLater()/callAt() validate delay and when", () => {
-  const loop = new DenoEventLoop();
+forEachLoop("callLater()/callAt() validate delay and when", () => {
+  const loop = newEventLoop();
   try {
     assert.throws(() => loop.callLater("1" as never, () => {}), {
       name: "TypeError",
@@ -177,7 +188,7 @@ Deno.test("TimerHandle.when() and cancel() before it fires", async () => {
   });
 });
 
-Deno.test("time() is monotonic, in seconds", async () => {
+forEachLoop("time() is monotonic, in seconds", async () => {
   await withLoop(async (loop) => {
     const t0 = loop.time();
     await loop.runUntilComplete(sleep(0.02));
@@ -187,7 +198,7 @@ Deno.test("time() is monotonic, in seconds", async () => {
   });
 });
 
-Deno.test("a real timer does not fire early", async () => {
+forEachLoop("a real timer does not fire early", async () => {
   await withLoop(async (loop) => {
     const t0 = loop.time();
     let at = 0;
@@ -200,7 +211,7 @@ Deno.test("a real timer does not fire early", async () => {
   });
 });
 
-Deno.test("stop() before runForever() runs one iteration", async () => {
+forEachLoop("stop() before runForever() runs one iteration", async () => {
   await withLoop(async (loop) => {
     const seen: string[] = [];
     loop.callSoon(() => {
@@ -215,7 +226,7 @@ Deno.test("stop() before runForever() runs one iteration", async () => {
   });
 });
 
-Deno.test("stop() from a host callback wakes an idle loop", async () => {
+forEachLoop("stop() from a host callback wakes an idle loop", async () => {
   await withLoop(async (loop) => {
     const t = setTimeout(() => loop.stop(), 5);
     try {
@@ -227,163 +238,187 @@ Deno.test("stop() from a host callback wakes an idle loop", async () => {
   });
 });
 
-Deno.test("isRunning(), getRunningLoop() during and after a run", async () => {
-  await withLoop(async (loop) => {
-    let during: [boolean, AbstractEventLoop | null] = [false, null];
-    loop.callSoon(() => {
-      during = [loop.isRunning(), getRunningLoop()];
-      loop.stop();
+forEachLoop(
+  "isRunning(), getRunningLoop() during and after a run",
+  async () => {
+    await withLoop(async (loop) => {
+      let during: [boolean, AbstractEventLoop | null] = [false, null];
+      loop.callSoon(() => {
+        during = [loop.isRunning(), getRunningLoop()];
+        loop.stop();
+      });
+      assert.equal(loop.isRunning(), false);
+      await loop.runForever();
+      assert.deepEqual(during, [true, loop]);
+      assert.equal(loop.isRunning(), false);
+      assert.throws(() => getRunningLoop(), {
+        name: "RuntimeError",
+        message: "no running event loop",
+      });
     });
-    assert.equal(loop.isRunning(), false);
-    await loop.runForever();
-    assert.deepEqual(during, [true, loop]);
-    assert.equal(loop.isRunning(), false);
-    assert.throws(() => getRunningLoop(), {
-      name: "RuntimeError",
-      message: "no running event loop",
-    });
-  });
-});
+  },
+);
 
-Deno.test("runForever() of a running loop, of a second loop, of a closed loop: RuntimeError", async () => {
-  await withLoop(async (loop) => {
-    const other = new DenoEventLoop();
-    const errors: string[] = [];
-    loop.callSoon(async () => {
-      await loop.runForever().catch((e) =>
-        errors.push(`${e.name}: ${e.message}`)
-      );
+forEachLoop(
+  "runForever() of a running loop, of a second loop, of a closed loop: RuntimeError",
+  async () => {
+    await withLoop(async (loop) => {
+      const other = newEventLoop();
+      const errors: string[] = [];
+      loop.callSoon(async () => {
+        await loop.runForever().catch((e) =>
+          errors.push(`${e.name}: ${e.message}`)
+        );
+        await other.runForever().catch((e) =>
+          errors.push(`${e.name}: ${e.message}`)
+        );
+        await other.runUntilComplete(sleep(0)).catch((e) =>
+          errors.push(`${e.name}: ${e.message}`)
+        );
+        loop.stop();
+      });
+      await loop.runForever();
+      other.close();
       await other.runForever().catch((e) =>
         errors.push(`${e.name}: ${e.message}`)
       );
-      await other.runUntilComplete(sleep(0)).catch((e) =>
-        errors.push(`${e.name}: ${e.message}`)
-      );
+      assert.deepEqual(errors, [
+        "RuntimeError: This event loop is already running",
+        "RuntimeError: Cannot run the event loop while another loop is running",
+        "RuntimeError: Cannot run the event loop while another loop is running",
+        "RuntimeError: Event loop is closed",
+      ]);
+    });
+  },
+);
+
+forEachLoop(
+  "close() of a running loop throws; close() twice is fine; closed loop drops callbacks",
+  async () => {
+    const loop = newEventLoop();
+    let err: unknown;
+    loop.callSoon(() => {
+      try {
+        loop.close();
+      } catch (e) {
+        err = e;
+      }
       loop.stop();
     });
     await loop.runForever();
-    other.close();
-    await other.runForever().catch((e) =>
-      errors.push(`${e.name}: ${e.message}`)
-    );
-    assert.deepEqual(errors, [
-      "RuntimeError: This event loop is already running",
-      "RuntimeError: Cannot run the event loop while another loop is running",
-      "RuntimeError: Cannot run the event loop while another loop is running",
-      "RuntimeError: Event loop is closed",
-    ]);
-  });
-});
+    assert.ok(err instanceof RuntimeError);
+    assert.equal((err as Error).message, "Cannot close a running event loop");
+    let ran = false;
+    loop.callSoon(() => (ran = true));
+    loop.callLater(1, () => (ran = true));
+    loop.close();
+    loop.close();
+    assert.ok(loop.isClosed());
+    assert.equal(ran, false);
+  },
+);
 
-Deno.test("close() of a running loop throws; close() twice is fine; closed loop drops callbacks", async () => {
-  const loop = new DenoEventLoop();
-  let err: unknown;
-  loop.callSoon(() => {
-    try {
-      loop.close();
-    } catch (e) {
-      err = e;
+forEachLoop(
+  "runUntilComplete() settles with the result or the error of the future",
+  async () => {
+    await withLoop(async (loop) => {
+      const f = loop.createFuture<number>();
+      loop.callSoon(() => f.setResult(3));
+      assert.equal(await loop.runUntilComplete(f), 3);
+      const g = loop.createFuture<number>();
+      loop.callSoon(() => g.setException(new TypeError("bad")));
+      await assert.rejects(loop.runUntilComplete(g), {
+        name: "TypeError",
+        message: "bad",
+      });
+      assert.equal(await loop.runUntilComplete(async () => 7), 7);
+      assert.equal(await loop.runUntilComplete(Promise.resolve(8)), 8);
+      assert.equal(
+        await loop.runUntilComplete((function* () {
+          yield;
+          return 9;
+        })()),
+        9,
+      );
+    });
+  },
+);
+
+forEachLoop(
+  "runUntilComplete() rejects when the loop stops before the future is done",
+  async () => {
+    await withLoop(async (loop) => {
+      const f = loop.createFuture();
+      loop.callSoon(() => loop.stop());
+      await assert.rejects(loop.runUntilComplete(f), {
+        name: "RuntimeError",
+        message: "Event loop stopped before Future completed.",
+      });
+      f.cancel();
+    });
+  },
+);
+
+forEachLoop(
+  "an exception in a callback reaches the exception handler with a context, and the loop goes on",
+  async () => {
+    const loop = newEventLoop();
+    const seen = recordExceptions(loop);
+    const order: string[] = [];
+    const boom = new Error("boom");
+    function failing() {
+      throw boom;
     }
-    loop.stop();
-  });
-  await loop.runForever();
-  assert.ok(err instanceof RuntimeError);
-  assert.equal((err as Error).message, "Cannot close a running event loop");
-  let ran = false;
-  loop.callSoon(() => (ran = true));
-  loop.callLater(1, () => (ran = true));
-  loop.close();
-  loop.close();
-  assert.ok(loop.isClosed());
-  assert.equal(ran, false);
-});
+    try {
+      loop.callSoon(failing);
+      loop.callSoon(() => order.push("after"));
+      await runBriefly(loop);
+      assert.deepEqual(order, ["after"]);
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0].message, "Exception in callback failing()");
+      assert.equal(seen[0].exception, boom);
+      assert.ok(seen[0].handle instanceof Handle);
+    } finally {
+      loop.close();
+    }
+  },
+);
 
-Deno.test("runUntilComplete() settles with the result or the error of the future", async () => {
-  await withLoop(async (loop) => {
-    const f = loop.createFuture<number>();
-    loop.callSoon(() => f.setResult(3));
-    assert.equal(await loop.runUntilComplete(f), 3);
-    const g = loop.createFuture<number>();
-    loop.callSoon(() => g.setException(new TypeError("bad")));
-    await assert.rejects(loop.runUntilComplete(g), {
-      name: "TypeError",
-      message: "bad",
-    });
-    assert.equal(await loop.runUntilComplete(async () => 7), 7);
-    assert.equal(await loop.runUntilComplete(Promise.resolve(8)), 8);
-    assert.equal(
-      await loop.runUntilComplete((function* () {
-        yield;
-        return 9;
-      })()),
-      9,
-    );
-  });
-});
-
-Deno.test("runUntilComplete() rejects when the loop stops before the future is done", async () => {
-  await withLoop(async (loop) => {
-    const f = loop.createFuture();
-    loop.callSoon(() => loop.stop());
-    await assert.rejects(loop.runUntilComplete(f), {
-      name: "RuntimeError",
-      message: "Event loop stopped before Future completed.",
-    });
-    f.cancel();
-  });
-});
-
-Deno.test("an exception in a callback reaches the exception handler with a context, and the loop goes on", async () => {
-  const loop = new DenoEventLoop();
-  const seen = recordExceptions(loop);
-  const order: string[] = [];
-  const boom = new Error("boom");
-  function failing() {
-    throw boom;
-  }
-  try {
-    loop.callSoon(failing);
-    loop.callSoon(() => order.push("after"));
-    await runBriefly(loop);
-    assert.deepEqual(order, ["after"]);
-    assert.equal(seen.length, 1);
-    assert.equal(seen[0].message, "Exception in callback failing()");
-    assert.equal(seen[0].exception, boom);
-    assert.ok(seen[0].handle instanceof Handle);
-  } finally {
-    loop.close();
-  }
-});
-
-Deno.test("setExceptionHandler() validation, getExceptionHandler(), errors in the handler are contained", async () => {
-  const loop = new DenoEventLoop();
-  const origError = console.error;
-  const logged: unknown[][] = [];
-  console.error = (...args: unknown[]) => logged.push(args);
-  try {
-    assert.equal(loop.getExceptionHandler(), null);
-    assert.throws(() => loop.setExceptionHandler(5 as never), TypeError);
-    const handler = () => {
-      throw new Error("handler broke");
-    };
-    loop.setExceptionHandler(handler);
-    assert.equal(loop.getExceptionHandler(), handler);
-    loop.callExceptionHandler({ message: "first" });
-    assert.equal(logged.length, 1);
-    assert.match(String(logged[0][0]), /Unhandled error in exception handler/);
-    assert.match(String(logged[0][0]), /handler broke/);
-    loop.setExceptionHandler(null);
-    loop.callExceptionHandler({
-      message: "plain",
-      exception: new RangeError("r"),
-      extra: 1,
-    });
-    assert.match(String(logged[1][0]), /^plain\nextra: 1\nRangeError: r/);
-  } finally {
-    console.error = origError;
-    loop.close();
-  }
-});
+forEachLoop(
+  "setExceptionHandler() validation, getExceptionHandler(), errors in the handler are contained",
+  async () => {
+    const loop = newEventLoop();
+    const origError = console.error;
+    const logged: unknown[][] = [];
+    console.error = (...args: unknown[]) => logged.push(args);
+    try {
+      assert.equal(loop.getExceptionHandler(), null);
+      assert.throws(() => loop.setExceptionHandler(5 as never), TypeError);
+      const handler = () => {
+        throw new Error("handler broke");
+      };
+      loop.setExceptionHandler(handler);
+      assert.equal(loop.getExceptionHandler(), handler);
+      loop.callExceptionHandler({ message: "first" });
+      assert.equal(logged.length, 1);
+      assert.match(
+        String(logged[0][0]),
+        /Unhandled error in exception handler/,
+      );
+      assert.match(String(logged[0][0]), /handler broke/);
+      loop.setExceptionHandler(null);
+      loop.callExceptionHandler({
+        message: "plain",
+        exception: new RangeError("r"),
+        extra: 1,
+      });
+      assert.match(String(logged[1][0]), /^plain\nextra: 1\nRangeError: r/);
+    } finally {
+      console.error = origError;
+      loop.close();
+    }
+  },
+);
 
 Deno.test("debug mode logs slow callbacks and rejects coroutine functions in callSoon()", async () => {
   await withTestLoop(async (loop) => {
@@ -419,71 +454,80 @@ Deno.test("debug mode logs slow callbacks and rejects coroutine functions in cal
   });
 });
 
-Deno.test("callSoon() from a host callback wakes an idle loop at once", async () => {
-  await withLoop(async (loop) => {
-    const fut = loop.createFuture<string>();
-    let t0 = 0;
-    const timer = setTimeout(() => {
-      t0 = performance.now();
-      loop.callSoon(() => fut.setResult("woken"));
-    }, 20);
-    try {
-      assert.equal(await loop.runUntilComplete(fut), "woken");
-    } finally {
-      clearTimeout(timer);
-    }
-    assert.ok(performance.now() - t0 < 50);
-  });
-});
-
-Deno.test("a flood of callbacks does not starve Deno's I/O: a socket read completes while the flood runs", async () => {
-  await withLoop(async (loop) => {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const client = await Deno.connect({
-      hostname: "127.0.0.1",
-      port: listener.addr.port,
+forEachLoop(
+  "callSoon() from a host callback wakes an idle loop at once",
+  async () => {
+    await withLoop(async (loop) => {
+      const fut = loop.createFuture<string>();
+      let t0 = 0;
+      const timer = setTimeout(() => {
+        t0 = performance.now();
+        loop.callSoon(() => fut.setResult("woken"));
+      }, 20);
+      try {
+        assert.equal(await loop.runUntilComplete(fut), "woken");
+      } finally {
+        clearTimeout(timer);
+      }
+      assert.ok(performance.now() - t0 < 50);
     });
-    const server = await listener.accept();
-    try {
-      let callbacks = 0;
-      let readAt = -1;
-      const buf = new Uint8Array(16);
-      server.read(buf).then(() => {
-        readAt = callbacks;
-      });
-      const flood = () => {
-        callbacks++;
-        if (readAt >= 0 || callbacks >= 2_000_000) loop.stop();
-        else loop.callSoon(flood);
-      };
-      loop.callSoon(flood);
-      loop.callSoon(() => client.write(new Uint8Array([1, 2, 3])));
-      await loop.runForever();
-      assert.ok(readAt > 0, "the read completed during the flood");
-      assert.ok(readAt < 100_000, `read seen after ${readAt} callbacks`);
-    } finally {
-      client.close();
-      server.close();
-      listener.close();
-    }
-  });
-});
+  },
+);
 
-Deno.test("the loop never waits on setTimeout(0): 200 zero-delay timers in a chain take well under 4 ms each", async () => {
-  await withLoop(async (loop) => {
-    let n = 0;
-    const t0 = performance.now();
-    const fut = loop.createFuture();
-    const next = () => {
-      if (++n === 200) fut.setResult(null);
-      else loop.callLater(0, next);
-    };
-    loop.callLater(0, next);
-    await loop.runUntilComplete(fut);
-    const per = (performance.now() - t0) / 200;
-    assert.ok(per < 1, `${per} ms per zero-delay timer`);
-  });
-});
+forEachLoop(
+  "a flood of callbacks does not starve Deno's I/O: a socket read completes while the flood runs",
+  async () => {
+    await withLoop(async (loop) => {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const client = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: listener.addr.port,
+      });
+      const server = await listener.accept();
+      try {
+        let callbacks = 0;
+        let readAt = -1;
+        const buf = new Uint8Array(16);
+        server.read(buf).then(() => {
+          readAt = callbacks;
+        });
+        const flood = () => {
+          callbacks++;
+          if (readAt >= 0 || callbacks >= 2_000_000) loop.stop();
+          else loop.callSoon(flood);
+        };
+        loop.callSoon(flood);
+        loop.callSoon(() => client.write(new Uint8Array([1, 2, 3])));
+        await loop.runForever();
+        assert.ok(readAt > 0, "the read completed during the flood");
+        assert.ok(readAt < 100_000, `read seen after ${readAt} callbacks`);
+      } finally {
+        client.close();
+        server.close();
+        listener.close();
+      }
+    });
+  },
+);
+
+forEachLoop(
+  "the loop never waits on setTimeout(0): 200 zero-delay timers in a chain take well under 4 ms each",
+  async () => {
+    await withLoop(async (loop) => {
+      let n = 0;
+      const t0 = performance.now();
+      const fut = loop.createFuture();
+      const next = () => {
+        if (++n === 200) fut.setResult(null);
+        else loop.callLater(0, next);
+      };
+      loop.callLater(0, next);
+      await loop.runUntilComplete(fut);
+      const per = (performance.now() - t0) / 200;
+      assert.ok(per < 1, `${per} ms per zero-delay timer`);
+    });
+  },
+);
 
 Deno.test("DenoEventLoop.addReader() and friends throw NotImplementedError naming SelectorEventLoop", () => {
   const loop = new DenoEventLoop();
@@ -523,28 +567,34 @@ Deno.test("BaseEventLoop is usable on its own, and toString() says its state", a
   );
 });
 
-Deno.test("setTaskFactory() is used by createTask(), and validated", async () => {
-  await withLoop(async (loop) => {
-    const made: string[] = [];
-    assert.throws(() => loop.setTaskFactory(1 as never), TypeError);
-    assert.equal(loop.getTaskFactory(), null);
-    const factory: TaskFactory = (l, coro, opts) => {
-      made.push(String(opts.name));
-      return new Task(coro, { ...opts, loop: l });
-    };
-    loop.setTaskFactory(factory);
-    assert.equal(loop.getTaskFactory(), factory);
-    const t = loop.createTask(async () => 2, { name: "via-factory" });
-    loop.setTaskFactory(null);
-    assert.equal(await loop.runUntilComplete(t), 2);
-    assert.deepEqual(made, ["via-factory"]);
-    assert.equal(t.getName(), "via-factory");
-  });
-});
+forEachLoop(
+  "setTaskFactory() is used by createTask(), and validated",
+  async () => {
+    await withLoop(async (loop) => {
+      const made: string[] = [];
+      assert.throws(() => loop.setTaskFactory(1 as never), TypeError);
+      assert.equal(loop.getTaskFactory(), null);
+      const factory: TaskFactory = (l, coro, opts) => {
+        made.push(String(opts.name));
+        return new Task(coro, { ...opts, loop: l });
+      };
+      loop.setTaskFactory(factory);
+      assert.equal(loop.getTaskFactory(), factory);
+      const t = loop.createTask(async () => 2, { name: "via-factory" });
+      loop.setTaskFactory(null);
+      assert.equal(await loop.runUntilComplete(t), 2);
+      assert.deepEqual(made, ["via-factory"]);
+      assert.equal(t.getName(), "via-factory");
+    });
+  },
+);
 
-Deno.test("shutdownAsyncgens() and shutdownDefaultExecutor() resolve when there is nothing to shut down", async () => {
-  await withLoop(async (loop) => {
-    await loop.runUntilComplete(loop.shutdownAsyncgens());
-    await loop.runUntilComplete(loop.shutdownDefaultExecutor());
-  });
-});
+forEachLoop(
+  "shutdownAsyncgens() and shutdownDefaultExecutor() resolve when there is nothing to shut down",
+  async () => {
+    await withLoop(async (loop) => {
+      await loop.runUntilComplete(loop.shutdownAsyncgens());
+      await loop.runUntilComplete(loop.shutdownDefaultExecutor());
+    });
+  },
+);

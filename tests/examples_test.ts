@@ -476,3 +476,86 @@ Deno.test("examples/multicore_echo.ts serves one port from several workers", asy
     await server.stop();
   }
 });
+
+// ---- examples/echo_selectors.ts: the seed's progression on SelectorEventLoop ----
+
+/** Starts `echo_selectors.ts` at `stage` on port 0; its port and stdout. */
+async function startSelectorsExample(stage: string) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-ffi",
+      new URL("../examples/echo_selectors.ts", import.meta.url).pathname,
+      "--stage",
+      stage,
+      "--port",
+      "0",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream())
+    .getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  const m = /listening on (.+):(\d+)/.exec(text);
+  assert.ok(m, `no 'listening on' line from echo_selectors.ts: ${text}`);
+  return {
+    port: Number(m[2]),
+    /** Reads stdout until `re` matches what was printed. */
+    async waitFor(re: RegExp): Promise<void> {
+      while (!re.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`no output matched ${re}: ${text}`);
+        text += value;
+      }
+    },
+    /** Reads the rest of stdout and waits for the exit (after `kill()`). */
+    async finish(kill: boolean) {
+      if (kill) child.kill();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      const stderr = await new Response(child.stderr).text();
+      return { stdout: text, stderr, status: await child.status };
+    },
+  };
+}
+
+for (const stage of ["reader", "sock"]) {
+  Deno.test(`examples/echo_selectors.ts --stage ${stage} echoes what clients send, several at once`, async () => {
+    const server = await startSelectorsExample(stage);
+    let out;
+    try {
+      const [a, b] = await Promise.all([
+        echoOnce(server.port, "ping"),
+        echoOnce(server.port, "x".repeat(100000)),
+      ]);
+      assert.equal(a, "ping");
+      assert.equal(b, "x".repeat(100000));
+      await server.waitFor(/(Client has disconnected\n[^]*){2}/);
+    } finally {
+      out = await server.finish(true);
+    }
+    assert.match(out.stdout, /Client connected: 127\.0\.0\.1:\d+/);
+  });
+}
+
+Deno.test("examples/echo_selectors.ts --stage blocking serves one client, then ends", async () => {
+  const server = await startSelectorsExample("blocking");
+  assert.equal(await echoOnce(server.port, "only one"), "only one");
+  const { stdout, stderr, status } = await server.finish(false);
+  assert.equal(stderr, "");
+  assert.equal(status.code, 0);
+  assert.match(
+    stdout,
+    /listening on 127\.0\.0\.1:\d+\nClient connected: 127\.0\.0\.1:\d+\nClient has disconnected\n$/,
+  );
+});

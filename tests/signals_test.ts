@@ -23,6 +23,7 @@ import {
 } from "../mod.ts";
 import { _getSignalHandler, _simulateSignal } from "../loop/signals.ts";
 import { recordExceptions, runBriefly, withLoop } from "./_helpers.ts";
+import { forEachLoop } from "./_loops.ts";
 
 /**
  * Sends `sig` to this process and resolves once it was dispatched (signal
@@ -41,58 +42,67 @@ function raise(sig: Deno.Signal): Promise<void> {
   });
 }
 
-Deno.test("addSignalHandler() and removeSignalHandler() check the signal: TypeError, RangeError", async () => {
-  await withLoop((loop) => {
-    const handler = () => {};
-    assert.throws(() => loop.addSignalHandler(2 as never, handler), {
-      name: "TypeError",
-      message:
-        `Cannot add signal handler as 'sig' must be a signal name such as "SIGINT": current value is 2`,
-    });
-    assert.throws(() => loop.removeSignalHandler(2 as never), TypeError);
-    for (const bad of ["SIGFOO", "sigint", "", "SIGINFO", "SIGBREAK"]) {
-      assert.throws(() => loop.addSignalHandler(bad, handler), {
-        name: "RangeError",
-        message: new RegExp(
-          `^Cannot add signal handler as 'sig' must be a signal of this platform \\(SIGHUP, SIGINT, .*\\): current value is "${bad}"$`,
-        ),
+forEachLoop(
+  "addSignalHandler() and removeSignalHandler() check the signal: TypeError, RangeError",
+  async () => {
+    await withLoop((loop) => {
+      const handler = () => {};
+      assert.throws(() => loop.addSignalHandler(2 as never, handler), {
+        name: "TypeError",
+        message:
+          `Cannot add signal handler as 'sig' must be a signal name such as "SIGINT": current value is 2`,
       });
-      assert.throws(() => loop.removeSignalHandler(bad), RangeError);
-    }
-  });
-});
-
-Deno.test("addSignalHandler() of SIGKILL or SIGSTOP is a RuntimeError; removing them returns false", async () => {
-  await withLoop((loop) => {
-    for (const sig of ["SIGKILL", "SIGSTOP", "SIGSEGV"]) {
-      assert.throws(() => loop.addSignalHandler(sig, () => {}), {
-        name: "RuntimeError",
-        message: `sig ${sig} cannot be caught`,
-      });
-      assert.equal(loop.removeSignalHandler(sig), false);
-    }
-  });
-});
-
-Deno.test("addSignalHandler() rejects coroutine functions and non-functions", async () => {
-  await withLoop((loop) => {
-    assert.throws(() => loop.addSignalHandler("SIGURG", async () => {}), {
-      name: "TypeError",
-      message: "coroutines cannot be used with addSignalHandler()",
+      assert.throws(() => loop.removeSignalHandler(2 as never), TypeError);
+      for (const bad of ["SIGFOO", "sigint", "", "SIGINFO", "SIGBREAK"]) {
+        assert.throws(() => loop.addSignalHandler(bad, handler), {
+          name: "RangeError",
+          message: new RegExp(
+            `^Cannot add signal handler as 'sig' must be a signal of this platform \\(SIGHUP, SIGINT, .*\\): current value is "${bad}"$`,
+          ),
+        });
+        assert.throws(() => loop.removeSignalHandler(bad), RangeError);
+      }
     });
-    assert.throws(
-      () => loop.addSignalHandler("SIGURG", function* () {}),
-      /coroutines cannot be used/,
-    );
-    assert.throws(
-      () => loop.addSignalHandler("SIGURG", "nope" as never),
-      TypeError,
-    );
-    assert.equal(_getSignalHandler("SIGURG"), null);
-  });
-});
+  },
+);
 
-Deno.test("addSignalHandler() on a closed loop is a RuntimeError", () => {
+forEachLoop(
+  "addSignalHandler() of SIGKILL or SIGSTOP is a RuntimeError; removing them returns false",
+  async () => {
+    await withLoop((loop) => {
+      for (const sig of ["SIGKILL", "SIGSTOP", "SIGSEGV"]) {
+        assert.throws(() => loop.addSignalHandler(sig, () => {}), {
+          name: "RuntimeError",
+          message: `sig ${sig} cannot be caught`,
+        });
+        assert.equal(loop.removeSignalHandler(sig), false);
+      }
+    });
+  },
+);
+
+forEachLoop(
+  "addSignalHandler() rejects coroutine functions and non-functions",
+  async () => {
+    await withLoop((loop) => {
+      assert.throws(() => loop.addSignalHandler("SIGURG", async () => {}), {
+        name: "TypeError",
+        message: "coroutines cannot be used with addSignalHandler()",
+      });
+      assert.throws(
+        () => loop.addSignalHandler("SIGURG", function* () {}),
+        /coroutines cannot be used/,
+      );
+      assert.throws(
+        () => loop.addSignalHandler("SIGURG", "nope" as never),
+        TypeError,
+      );
+      assert.equal(_getSignalHandler("SIGURG"), null);
+    });
+  },
+);
+
+forEachLoop("addSignalHandler() on a closed loop is a RuntimeError", () => {
   const loop = newEventLoop();
   loop.close();
   assert.throws(() => loop.addSignalHandler("SIGURG", () => {}), {
@@ -101,101 +111,122 @@ Deno.test("addSignalHandler() on a closed loop is a RuntimeError", () => {
   });
 });
 
-Deno.test("addSignalHandler(): a real signal runs the handler as a loop callback, with its arguments", async () => {
-  await withLoop(async (loop) => {
-    const caught: unknown[][] = [];
-    loop.addSignalHandler(
-      "SIGHUP",
-      (...args: unknown[]) => {
-        caught.push(args);
-        assert.equal(getRunningLoop(), loop);
-        loop.stop();
-      },
-      42,
-      "x",
-    );
-    loop.callLater(60, () => loop.stop());
-    await raise("SIGHUP");
-    await loop.runForever();
-    assert.deepEqual(caught, [[42, "x"]]);
-    assert.ok(loop.removeSignalHandler("SIGHUP"));
-  });
-});
-
-Deno.test("addSignalHandler(): a signal arriving while the loop waits wakes it", async () => {
-  await withLoop(async (loop) => {
-    let caught = 0;
-    loop.addSignalHandler("SIGUSR2", () => {
-      caught++;
-      loop.stop();
+forEachLoop(
+  "addSignalHandler(): a real signal runs the handler as a loop callback, with its arguments",
+  async () => {
+    await withLoop(async (loop) => {
+      const caught: unknown[][] = [];
+      loop.addSignalHandler(
+        "SIGHUP",
+        (...args: unknown[]) => {
+          caught.push(args);
+          assert.equal(getRunningLoop(), loop);
+          loop.stop();
+        },
+        42,
+        "x",
+      );
+      loop.callLater(60, () => loop.stop());
+      await raise("SIGHUP");
+      await loop.runForever();
+      assert.deepEqual(caught, [[42, "x"]]);
+      assert.ok(loop.removeSignalHandler("SIGHUP"));
     });
-    loop.callLater(60, () => loop.stop());
-    setTimeout(() => Deno.kill(Deno.pid, "SIGUSR2"), 5);
-    const t0 = performance.now();
-    await loop.runForever();
-    assert.equal(caught, 1);
-    assert.ok(performance.now() - t0 < 30_000);
-    loop.removeSignalHandler("SIGUSR2");
-  });
-});
+  },
+);
 
-Deno.test("addSignalHandler(): a loop waiting for nothing but a signal stays alive for it", async () => {
-  await withLoop(async (loop) => {
-    loop.addSignalHandler("SIGURG", () => loop.stop());
-    Deno.kill(Deno.pid, "SIGURG");
-    await loop.runForever(); // no timer, no I/O: only the signal can end it
-  });
-});
+forEachLoop(
+  "addSignalHandler(): a signal arriving while the loop waits wakes it",
+  async () => {
+    await withLoop(async (loop) => {
+      let caught = 0;
+      loop.addSignalHandler("SIGUSR2", () => {
+        caught++;
+        loop.stop();
+      });
+      loop.callLater(60, () => loop.stop());
+      setTimeout(() => Deno.kill(Deno.pid, "SIGUSR2"), 5);
+      const t0 = performance.now();
+      await loop.runForever();
+      assert.equal(caught, 1);
+      assert.ok(performance.now() - t0 < 30_000);
+      loop.removeSignalHandler("SIGUSR2");
+    });
+  },
+);
 
-Deno.test("addSignalHandler(): a signal that arrives while the loop is stopped is handled when it runs", async () => {
-  await withLoop(async (loop) => {
-    let caught = 0;
-    loop.addSignalHandler("SIGURG", () => caught++);
-    await raise("SIGURG");
-    assert.equal(caught, 0);
-    await runBriefly(loop);
-    assert.equal(caught, 1);
-  });
-});
+forEachLoop(
+  "addSignalHandler(): a loop waiting for nothing but a signal stays alive for it",
+  async () => {
+    await withLoop(async (loop) => {
+      loop.addSignalHandler("SIGURG", () => loop.stop());
+      Deno.kill(Deno.pid, "SIGURG");
+      await loop.runForever(); // no timer, no I/O: only the signal can end it
+    });
+  },
+);
 
-Deno.test("addSignalHandler(): an error of the handler goes to the exception handler", async () => {
-  await withLoop(async (loop, seen) => {
-    function failing() {
-      throw new RangeError("handler failed");
-    }
-    loop.addSignalHandler("SIGURG", failing);
-    await raise("SIGURG");
-    await runBriefly(loop);
-    assert.equal(seen.length, 1);
-    assert.equal(seen[0].message, "Exception in callback failing()");
-    assert.equal((seen[0].exception as Error).message, "handler failed");
-    seen.length = 0;
-  });
-});
+forEachLoop(
+  "addSignalHandler(): a signal that arrives while the loop is stopped is handled when it runs",
+  async () => {
+    await withLoop(async (loop) => {
+      let caught = 0;
+      loop.addSignalHandler("SIGURG", () => caught++);
+      await raise("SIGURG");
+      assert.equal(caught, 0);
+      await runBriefly(loop);
+      assert.equal(caught, 1);
+    });
+  },
+);
 
-Deno.test("addSignalHandler() again for the same signal replaces the handler", async () => {
-  await withLoop(async (loop) => {
-    const calls: string[] = [];
-    loop.addSignalHandler("SIGURG", () => calls.push("first"));
-    loop.addSignalHandler("SIGURG", () => calls.push("second"));
-    await raise("SIGURG");
-    await runBriefly(loop);
-    assert.deepEqual(calls, ["second"]);
-  });
-});
+forEachLoop(
+  "addSignalHandler(): an error of the handler goes to the exception handler",
+  async () => {
+    await withLoop(async (loop, seen) => {
+      function failing() {
+        throw new RangeError("handler failed");
+      }
+      loop.addSignalHandler("SIGURG", failing);
+      await raise("SIGURG");
+      await runBriefly(loop);
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0].message, "Exception in callback failing()");
+      assert.equal((seen[0].exception as Error).message, "handler failed");
+      seen.length = 0;
+    });
+  },
+);
 
-Deno.test("removeSignalHandler() returns true, then false, and restores the default action", async () => {
-  await withLoop((loop) => {
-    loop.addSignalHandler("SIGURG", () => {});
-    assert.notEqual(_getSignalHandler("SIGURG"), null);
-    assert.equal(loop.removeSignalHandler("SIGURG"), true);
-    assert.equal(_getSignalHandler("SIGURG"), null);
-    assert.equal(loop.removeSignalHandler("SIGURG"), false);
-    assert.equal(loop.removeSignalHandler("SIGUSR1"), false);
-  });
-});
+forEachLoop(
+  "addSignalHandler() again for the same signal replaces the handler",
+  async () => {
+    await withLoop(async (loop) => {
+      const calls: string[] = [];
+      loop.addSignalHandler("SIGURG", () => calls.push("first"));
+      loop.addSignalHandler("SIGURG", () => calls.push("second"));
+      await raise("SIGURG");
+      await runBriefly(loop);
+      assert.deepEqual(calls, ["second"]);
+    });
+  },
+);
 
-Deno.test("close() removes the loop's signal handlers", async () => {
+forEachLoop(
+  "removeSignalHandler() returns true, then false, and restores the default action",
+  async () => {
+    await withLoop((loop) => {
+      loop.addSignalHandler("SIGURG", () => {});
+      assert.notEqual(_getSignalHandler("SIGURG"), null);
+      assert.equal(loop.removeSignalHandler("SIGURG"), true);
+      assert.equal(_getSignalHandler("SIGURG"), null);
+      assert.equal(loop.removeSignalHandler("SIGURG"), false);
+      assert.equal(loop.removeSignalHandler("SIGUSR1"), false);
+    });
+  },
+);
+
+forEachLoop("close() removes the loop's signal handlers", async () => {
   const loop = newEventLoop();
   loop.addSignalHandler("SIGURG", () => {});
   loop.addSignalHandler("SIGWINCH", () => {});
@@ -211,26 +242,29 @@ Deno.test("close() removes the loop's signal handlers", async () => {
   await raise("SIGURG");
 });
 
-Deno.test("addSignalHandler(): the last loop to handle a signal gets it; removing another loop's leaves it", async () => {
-  const a = newEventLoop();
-  const seenA = recordExceptions(a);
-  const calls: string[] = [];
-  try {
-    await withLoop(async (b) => {
-      a.addSignalHandler("SIGURG", () => calls.push("a"));
-      b.addSignalHandler("SIGURG", () => calls.push("b"));
-      assert.equal(a.removeSignalHandler("SIGURG"), true);
-      await raise("SIGURG");
-      await runBriefly(b);
-      await runBriefly(a);
-      assert.deepEqual(calls, ["b"]);
-    });
-    assert.equal(_getSignalHandler("SIGURG"), null);
-    assert.deepEqual(seenA, []);
-  } finally {
-    a.close();
-  }
-});
+forEachLoop(
+  "addSignalHandler(): the last loop to handle a signal gets it; removing another loop's leaves it",
+  async () => {
+    const a = newEventLoop();
+    const seenA = recordExceptions(a);
+    const calls: string[] = [];
+    try {
+      await withLoop(async (b) => {
+        a.addSignalHandler("SIGURG", () => calls.push("a"));
+        b.addSignalHandler("SIGURG", () => calls.push("b"));
+        assert.equal(a.removeSignalHandler("SIGURG"), true);
+        await raise("SIGURG");
+        await runBriefly(b);
+        await runBriefly(a);
+        assert.deepEqual(calls, ["b"]);
+      });
+      assert.equal(_getSignalHandler("SIGURG"), null);
+      assert.deepEqual(seenA, []);
+    } finally {
+      a.close();
+    }
+  },
+);
 
 Deno.test("addSignalHandler() works on a loop in a Worker", async () => {
   const worker = new Worker(
@@ -257,107 +291,125 @@ Deno.test("addSignalHandler() works on a loop in a Worker", async () => {
 
 // ---- Ctrl-C in run(), simulated in this process (CPython's interrupt_main) ----
 
-Deno.test("run(): Ctrl-C cancels the main task, which rejects with KeyboardInterrupt", async () => {
-  let inner: unknown = null;
-  await assert.rejects(
-    run(async () => {
+forEachLoop(
+  "run(): Ctrl-C cancels the main task, which rejects with KeyboardInterrupt",
+  async () => {
+    let inner: unknown = null;
+    await assert.rejects(
+      run(async () => {
+        getRunningLoop().callLater(0.001, () => _simulateSignal("SIGINT"));
+        try {
+          for (;;) await sleep(0);
+        } catch (e) {
+          inner = e;
+          throw e;
+        }
+      }),
+      (e) => e instanceof KeyboardInterrupt && e.name === "KeyboardInterrupt",
+    );
+    assert.ok(inner instanceof CancelledError);
+  },
+);
+
+forEachLoop(
+  "run(): Ctrl-C while main waits on a future cancels the future too",
+  async () => {
+    let fut;
+    await assert.rejects(
+      run(async () => {
+        const loop = getRunningLoop();
+        fut = loop.createFuture();
+        loop.callLater(0.001, () => _simulateSignal("SIGINT"));
+        await fut;
+      }),
+      KeyboardInterrupt,
+    );
+    assert.ok(fut!.cancelled());
+  },
+);
+
+forEachLoop(
+  "run(): Ctrl-C of a main task cancelled by someone else rejects with CancelledError",
+  async () => {
+    await assert.rejects(
+      run(async () => {
+        const self = currentTask()!;
+        createTask(async () => {
+          await sleep(0);
+          self.cancel();
+          _simulateSignal("SIGINT");
+        });
+        await sleep(10);
+      }),
+      (e) => e instanceof CancelledError,
+    );
+  },
+);
+
+forEachLoop(
+  "run(): main that handles the Ctrl-C cancellation returns normally",
+  async () => {
+    const result = await run(async () => {
       getRunningLoop().callLater(0.001, () => _simulateSignal("SIGINT"));
       try {
-        for (;;) await sleep(0);
-      } catch (e) {
-        inner = e;
-        throw e;
+        await sleep(10);
+        return "slept";
+      } catch {
+        return "cleaned up";
       }
-    }),
-    (e) => e instanceof KeyboardInterrupt && e.name === "KeyboardInterrupt",
-  );
-  assert.ok(inner instanceof CancelledError);
-});
+    });
+    assert.equal(result, "cleaned up");
+  },
+);
 
-Deno.test("run(): Ctrl-C while main waits on a future cancels the future too", async () => {
-  let fut;
-  await assert.rejects(
-    run(async () => {
-      const loop = getRunningLoop();
-      fut = loop.createFuture();
-      loop.callLater(0.001, () => _simulateSignal("SIGINT"));
-      await fut;
-    }),
-    KeyboardInterrupt,
-  );
-  assert.ok(fut!.cancelled());
-});
-
-Deno.test("run(): Ctrl-C of a main task cancelled by someone else rejects with CancelledError", async () => {
-  await assert.rejects(
-    run(async () => {
-      const self = currentTask()!;
-      createTask(async () => {
-        await sleep(0);
-        self.cancel();
-        _simulateSignal("SIGINT");
-      });
-      await sleep(10);
-    }),
-    (e) => e instanceof CancelledError,
-  );
-});
-
-Deno.test("run(): main that handles the Ctrl-C cancellation returns normally", async () => {
-  const result = await run(async () => {
-    getRunningLoop().callLater(0.001, () => _simulateSignal("SIGINT"));
-    try {
-      await sleep(10);
-      return "slept";
-    } catch {
-      return "cleaned up";
-    }
-  });
-  assert.equal(result, "cleaned up");
-});
-
-Deno.test("run() installs its SIGINT handler only for the run, and not over a handler already there", async () => {
-  assert.equal(_getSignalHandler("SIGINT"), null);
-  let during: unknown = null;
-  await run(async () => {
-    during = _getSignalHandler("SIGINT");
-  });
-  assert.equal(typeof during, "function");
-  assert.equal(_getSignalHandler("SIGINT"), null);
-  assert.equal(_simulateSignal("SIGINT"), false);
-
-  const other = newEventLoop();
-  try {
-    other.addSignalHandler("SIGINT", () => {});
-    const mine = _getSignalHandler("SIGINT");
+forEachLoop(
+  "run() installs its SIGINT handler only for the run, and not over a handler already there",
+  async () => {
+    assert.equal(_getSignalHandler("SIGINT"), null);
+    let during: unknown = null;
     await run(async () => {
       during = _getSignalHandler("SIGINT");
     });
-    assert.equal(during, mine);
-    assert.equal(_getSignalHandler("SIGINT"), mine);
-  } finally {
-    other.close();
-  }
-  assert.equal(_getSignalHandler("SIGINT"), null);
-});
+    assert.equal(typeof during, "function");
+    assert.equal(_getSignalHandler("SIGINT"), null);
+    assert.equal(_simulateSignal("SIGINT"), false);
 
-Deno.test("Runner.run(): a loop's own SIGINT handler displaces the Ctrl-C handling during the run", async () => {
-  await using runner = new Runner();
-  const seen: ExceptionContext[] = [];
-  const result = await runner.run(async () => {
-    const loop = getRunningLoop();
-    loop.setExceptionHandler((_l, c) => seen.push(c));
-    const got = loop.createFuture<string>();
-    loop.addSignalHandler("SIGINT", () => got.setResult("own handler"));
-    _simulateSignal("SIGINT");
-    const r = await got;
-    assert.ok(loop.removeSignalHandler("SIGINT"));
-    return r;
-  });
-  assert.equal(result, "own handler");
-  assert.equal(_getSignalHandler("SIGINT"), null);
-  assert.deepEqual(seen, []);
-});
+    const other = newEventLoop();
+    try {
+      other.addSignalHandler("SIGINT", () => {});
+      const mine = _getSignalHandler("SIGINT");
+      await run(async () => {
+        during = _getSignalHandler("SIGINT");
+      });
+      assert.equal(during, mine);
+      assert.equal(_getSignalHandler("SIGINT"), mine);
+    } finally {
+      other.close();
+    }
+    assert.equal(_getSignalHandler("SIGINT"), null);
+  },
+);
+
+forEachLoop(
+  "Runner.run(): a loop's own SIGINT handler displaces the Ctrl-C handling during the run",
+  async () => {
+    await using runner = new Runner();
+    const seen: ExceptionContext[] = [];
+    const result = await runner.run(async () => {
+      const loop = getRunningLoop();
+      loop.setExceptionHandler((_l, c) => seen.push(c));
+      const got = loop.createFuture<string>();
+      loop.addSignalHandler("SIGINT", () => got.setResult("own handler"));
+      _simulateSignal("SIGINT");
+      const r = await got;
+      assert.ok(loop.removeSignalHandler("SIGINT"));
+      return r;
+    });
+    assert.equal(result, "own handler");
+    assert.equal(_getSignalHandler("SIGINT"), null);
+    assert.deepEqual(seen, []);
+  },
+);
 
 Deno.test("run() in a Worker installs no SIGINT handler", async () => {
   const worker = new Worker(

@@ -41,10 +41,42 @@ class Slab {
     this.#off = (off + n + 7) & ~7;
     return out;
   }
+
+  /** A writable region of at least `n` bytes (a new slab if needed). */
+  reserve(n: number): Uint8Array {
+    let off = this.#off;
+    if (off + n > this.#buf.length) {
+      this.#buf = new Uint8Array(Math.max(this.#size, n));
+      off = this.#off = 0;
+    }
+    return this.#buf.subarray(off, off + n);
+  }
+
+  /** Hands out the first `n` bytes of the region `reserve()` gave. */
+  commit(n: number): Uint8Array {
+    const off = this.#off;
+    const out = this.#buf.subarray(off, off + n);
+    this.#off = (off + n + 7) & ~7;
+    return out;
+  }
 }
 
 const small = new Slab(SMALL_SLAB);
 const large = new Slab(LARGE_SLAB);
+
+/**
+ * A region of at least `n` bytes to read into, carved from the large slab
+ * (no copy afterwards): read into it, then `commitRead(count)` hands out
+ * the bytes read. Nothing else may use the slab in between.
+ */
+export function reserveRead(n: number): Uint8Array {
+  return large.reserve(n);
+}
+
+/** The first `n` bytes of the last `reserveRead()` region, now owned. */
+export function commitRead(n: number): Uint8Array {
+  return large.commit(n);
+}
 
 /**
  * A copy of `src[start, end)` that the caller owns (nothing will write to

@@ -16,6 +16,7 @@ import type { Transport } from "./transport.ts";
 import { isOSError } from "./_stream_transport.ts";
 import { _SocketTransport } from "./socket_transport.ts";
 import { handshake, type SSLOptions } from "./tls.ts";
+import type { Socket } from "./socket.ts";
 
 /** Seconds an accept loop rests after a resource error (asyncio's value). */
 const ACCEPT_RETRY_DELAY = 1;
@@ -45,8 +46,8 @@ export interface ServerSetup {
  * - `await using server = ...` closes it and waits at the end of the
  *   block (`async with server` in Python).
  *
- * `sockets` are the `Deno.Listener`s (with `.addr`); an empty array once
- * closed.
+ * `sockets` are the `Deno.Listener`s (with `.addr`), or the `Socket`s of
+ * a `SelectorEventLoop` server; an empty array once closed.
  *
  * @example A server that says hello
  * ```ts
@@ -98,8 +99,11 @@ export class Server implements AsyncDisposable {
     return this._loop;
   }
 
-  /** The listening sockets (`Deno.Listener`s); empty once closed. */
-  get sockets(): Deno.Listener[] {
+  /**
+   * The listening sockets: `Deno.Listener`s on the default loop, `Socket`s
+   * on `SelectorEventLoop` (both have `.addr`); empty once closed.
+   */
+  get sockets(): (Deno.Listener | Socket)[] {
     return this._listeners === null ? [] : [...this._listeners];
   }
 
