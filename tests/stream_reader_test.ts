@@ -124,6 +124,26 @@ Deno.test("StreamReader.readuntil() takes bytes, strings and lists; IncompleteRe
   });
 });
 
+Deno.test("StreamReader.readuntil() with a list stops at the match that ends first, whatever the chunks (CPython 3.13)", async () => {
+  await run(async () => {
+    // "abc" and "b" both match "abc": "b" ends first.
+    assert.equal(dec(await reader("abcd").readuntil(["abc", "b"])), "ab");
+    const chunked = reader("ab");
+    const op = chunked.readuntil(["abc", "b"]);
+    chunked.feedData(enc("cd"));
+    assert.equal(dec(await op), "ab");
+    // At the same end the shortest separator wins: its start is checked
+    // against the limit ("\r" starts at 2, past the limit of 1).
+    const r = reader("a\n\r", false, 1);
+    const e = await Promise.resolve(r.readuntil(["\r", "\n\r"])).then(
+      () => null,
+      (x) => x,
+    );
+    assert.ok(e instanceof LimitOverrunError);
+    assert.equal(e.consumed, 2);
+  });
+});
+
 Deno.test("StreamReader.setException() fails the waiting and later reads", async () => {
   await run(async () => {
     const r = reader();

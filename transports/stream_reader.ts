@@ -418,9 +418,10 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   }
 
   /**
-   * Reads up to and including `separator` (default `"\n"`); a list of
-   * separators stops at the first one found (the shortest match wins at
-   * the same place, as CPython 3.13).
+   * Reads up to and including `separator` (default `"\n"`); with a list of
+   * separators, up to the match that ends first (at the same end, the
+   * shortest separator wins), as CPython 3.13, whatever the chunks the
+   * bytes came in.
    *
    * @param separator Bytes, a string, or a list of them.
    * @returns The bytes, separator included.
@@ -538,12 +539,19 @@ class ReadOp extends Future<Uint8Array> {
     const maxLen = seps[seps.length - 1].length;
     const buflen = r._end - r._start;
     if (buflen - this._offset >= minLen) {
+      // The match that ends first wins (so the result does not depend on
+      // how the bytes arrived); at the same end, the shortest separator
+      // (they are sorted by length), as CPython 3.13.
       let best = -1;
+      let bestEnd = -1;
       for (const sep of seps) {
         if (buflen - this._offset < sep.length) continue;
         const i = indexOf(r._buf, sep, r._start + this._offset, r._end);
-        if (i !== -1 && (best === -1 || i - r._start < best)) {
+        if (i === -1) continue;
+        const end = i - r._start + sep.length;
+        if (bestEnd === -1 || end < bestEnd) {
           best = i - r._start;
+          bestEnd = end;
           this._matchLen = sep.length;
         }
       }
