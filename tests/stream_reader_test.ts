@@ -11,6 +11,7 @@ import {
   sleep,
   StreamReader,
   TestLoop,
+  type Transport,
 } from "../mod.ts";
 import { dec, enc } from "./_net_helpers.ts";
 
@@ -142,6 +143,27 @@ Deno.test("StreamReader.readuntil() with a list stops at the match that ends fir
     assert.ok(e instanceof LimitOverrunError);
     assert.equal(e.consumed, 2);
   });
+});
+
+Deno.test("StreamReader.readexactly(n) past twice the limit keeps the transport reading until n bytes are in", async () => {
+  const loop = new TestLoop();
+  try {
+    const r = new StreamReader({ limit: 1, loop });
+    let paused = false;
+    r.setTransport({
+      pauseReading: () => paused = true,
+      resumeReading: () => paused = false,
+    } as unknown as Transport);
+    const t = loop.createTask(() => r.readexactly(4));
+    await loop.runUntilIdle();
+    r.feedData(enc("aaa"));
+    await loop.runUntilIdle();
+    assert.equal(paused, false, "a read waits for more: keep reading");
+    r.feedData(enc("a"));
+    assert.equal(dec(await loop.runUntilComplete(t)), "aaaa");
+  } finally {
+    loop.close();
+  }
 });
 
 Deno.test("StreamReader.setException() fails the waiting and later reads", async () => {

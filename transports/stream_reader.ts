@@ -262,13 +262,19 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     this._fed();
   }
 
-  /** @internal New data arrived: wake the waiter; pause above 2 × limit. */
+  /**
+   * @internal New data arrived: wake the waiter; pause above 2 × limit,
+   * unless a read still waits for more (a `readexactly(n)` with `n` above
+   * twice the limit: asyncio's read loop resumes the transport at once).
+   */
   _fed(): void {
     this._wakeup();
     const transport = this._transport;
+    const waiter = this._waiter;
     if (
       transport !== null && !this._paused &&
-      this._end - this._start > 2 * this._limit
+      this._end - this._start > 2 * this._limit &&
+      (waiter === null || waiter.done())
     ) {
       try {
         transport.pauseReading();
