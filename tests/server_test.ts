@@ -47,6 +47,26 @@ Deno.test("Server.waitClosed() waits for close() and for every connection (CPyth
   });
 });
 
+Deno.test("Server.waitClosed() returns once the listening port is free again", async () => {
+  await run(async (loop) => {
+    const first = await loop.createServer(() => new Protocol(), "127.0.0.1", 0);
+    const port = portOf(first);
+    first.close();
+    await first.waitClosed();
+    for (let i = 0; i < 20; i++) {
+      // The same port, at once: its accept in flight has released it.
+      const again = await loop.createServer(
+        () => new Protocol(),
+        "127.0.0.1",
+        port,
+      );
+      assert.equal(portOf(again), port);
+      again.close();
+      await again.waitClosed();
+    }
+  });
+});
+
 Deno.test("Server.closeClients() and abortClients() end the accepted connections", async () => {
   await run(async (loop) => {
     const protos: RecordingProtocol[] = [];

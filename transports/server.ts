@@ -35,7 +35,7 @@ export interface ServerSetup {
  *   `closeClients()` closes them, `abortClients()` aborts them.
  * - `waitClosed()` waits until the server is closed *and* all its
  *   connections are gone, as in CPython 3.12+ (before `close()`, it waits
- *   for `close()` too).
+ *   for `close()` too); then its ports are free to bind again.
  * - `serveForever()` accepts until cancelled; cancelling it closes the
  *   server and waits for it.
  * - `await using server = ...` closes it and waits at the end of the
@@ -119,8 +119,23 @@ export class Server implements AsyncDisposable {
     }
   }
 
-  /** @internal Accepts connections from `listener` until it is closed. */
+  /**
+   * @internal Accepts connections from `listener` until it is closed. The
+   * listener's descriptor (and its port) is released only when the accept
+   * in flight ends, after `close()`: the loop counts as active until then,
+   * so that `waitClosed()` returns once the port is free again.
+   */
   async _acceptLoop(listener: Deno.Listener): Promise<void> {
+    this._activeCount++;
+    try {
+      await this._accepting(listener);
+    } finally {
+      this._detachCount();
+    }
+  }
+
+  /** @internal The accept loop itself. */
+  async _accepting(listener: Deno.Listener): Promise<void> {
     for (;;) {
       let conn: Deno.Conn;
       try {
@@ -283,7 +298,9 @@ export class Server implements AsyncDisposable {
 
   /**
    * Waits until the server is closed and every connection it accepted is
-   * gone (CPython 3.12+). Returns at once if that already happened.
+   * gone (CPython 3.12+), and its listening sockets are released: the port
+   * can be bound again once it returns. Returns at once if that already
+   * happened.
    */
   waitClosed(): Awaitable<void> {
     return waitClosedCo(this);
