@@ -193,8 +193,9 @@ function message(e: unknown): string {
  *
  * Each worker runs one job at a time. A job that finds no idle worker
  * starts a new one, up to `maxWorkers`; then jobs wait in FIFO order. A
- * worker that crashes (an uncaught error or an unhandled rejection in it)
- * fails its job with `BrokenWorkerError` and is replaced. Workers keep the
+ * worker that crashes (an uncaught error or an unhandled rejection in it,
+ * or a job that calls `close()` or `Deno.exit()` there) fails its job with
+ * `BrokenWorkerError` and is replaced. Workers keep the
  * program alive: `shutdown()` (or `await using`) terminates them all; the
  * loop's default executor is shut down by `run()` and `loop.close()`.
  *
