@@ -16,6 +16,12 @@ import { isOSError } from "./_stream_transport.ts";
 import { _SocketTransport } from "./socket_transport.ts";
 import { handshake, type SSLOptions } from "./tls.ts";
 
+/**
+ * Seconds an accept loop waits after an accept failed for want of a
+ * resource (too many open files...), as asyncio's `ACCEPT_RETRY_DELAY`.
+ */
+const ACCEPT_RETRY_DELAY = 1;
+
 /** How a server makes a transport for an accepted connection. */
 export interface ServerSetup {
   /** The protocol factory. */
@@ -75,6 +81,8 @@ export class Server implements AsyncDisposable {
   /** @internal */ _waiters: Future<void>[] | null = [];
   /** @internal */ _clients: Set<Transport> = new Set();
   /** @internal */ _servingForeverFut: Future<void> | null = null;
+  /** @internal Stops the accept loops waiting to retry (see close()). */
+  _acceptPauses: Set<() => void> = new Set();
 
   /** @internal Use `loop.createServer()`. */
   constructor(
@@ -151,7 +159,10 @@ export class Server implements AsyncDisposable {
           exception: exc,
           socket: listener,
         });
-        return;
+        // As asyncio: try again a little later (descriptors or memory may
+        // be free by then), unless the server is closed meanwhile.
+        if (!(await this._pauseAccepting())) return;
+        continue;
       }
       if (this._listeners === null || this._loop.isClosed()) {
         try {
@@ -162,6 +173,28 @@ export class Server implements AsyncDisposable {
       if (this._loop.isRunning()) this._accepted(conn);
       else this._loop.callSoon(() => this._accepted(conn));
     }
+  }
+
+  /**
+   * @internal Waits ACCEPT_RETRY_DELAY seconds of the loop; false if the
+   * server or the loop was closed first.
+   */
+  _pauseAccepting(): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      if (this._listeners === null || this._loop.isClosed()) {
+        resolve(false);
+        return;
+      }
+      const stop = () => {
+        handle.cancel();
+        resolve(false);
+      };
+      const handle = this._loop.callLater(ACCEPT_RETRY_DELAY, () => {
+        this._acceptPauses.delete(stop);
+        resolve(this._listeners !== null);
+      });
+      this._acceptPauses.add(stop);
+    });
   }
 
   /** @internal Makes the transport and protocol of an accepted connection. */
@@ -281,6 +314,8 @@ export class Server implements AsyncDisposable {
       } catch { /* gone */ }
     }
     this._serving = false;
+    for (const stop of this._acceptPauses) stop();
+    this._acceptPauses.clear();
     const fut = this._servingForeverFut;
     if (fut !== null && !fut.done()) fut.cancel();
     if (this._activeCount === 0) this._wakeup();
