@@ -14,6 +14,10 @@
  * - No peer certificate, cipher or compression details: `getExtraInfo()`
  *   gives `null` for `"peercert"`, `"cipher"` and `"compression"`.
  * - No request for client certificates on the server side.
+ * - No way to close the socket of a handshake in progress: when a handshake
+ *   fails or times out (`sslHandshakeTimeout`), the error is reported at
+ *   once and nothing is delivered, but Deno keeps the socket open until
+ *   the peer sends something or hangs up.
  *
  * @module
  */
