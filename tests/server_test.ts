@@ -187,7 +187,7 @@ Deno.test("loop.createServer() rejects bad arguments and taken addresses", async
     await assert.rejects(
       async () =>
         await loop.createServer(() => new Protocol(), "127.0.0.1", 70000),
-      TypeError,
+      RangeError,
     );
     await using server = await loop.createServer(
       () => new Protocol(),
