@@ -233,12 +233,13 @@ export class WorkerPoolExecutor implements AsyncDisposable {
    * Creates the pool; no worker starts before the first job.
    *
    * @param options `maxWorkers` and `name`.
+   * @throws {TypeError} If `maxWorkers` is not a number.
    * @throws {RangeError} If `maxWorkers` is not a positive integer.
    */
   constructor(options?: WorkerPoolExecutorOptions) {
     const max = options?.maxWorkers ?? navigator.hardwareConcurrency ?? 1;
     if (typeof max !== "number" || !Number.isInteger(max) || max < 1) {
-      throw new RangeError(
+      throw new (typeof max !== "number" ? TypeError : RangeError)(
         `Cannot create WorkerPoolExecutor as 'maxWorkers' must be a positive integer: current value is ${
           describe(max)
         }`,

@@ -71,7 +71,8 @@ Deno.test("callSoon() rejects a non-function with TypeError, and a closed loop w
   const loop = new DenoEventLoop();
   assert.throws(() => loop.callSoon(42 as never), {
     name: "TypeError",
-    message: /a callable object was expected by callSoon\(\), got 42/,
+    message:
+      /Cannot call callSoon\(\) as 'callback' must be a function: current value is 42/,
   });
   loop.close();
   assert.throws(() => loop.callSoon(() => {}), {

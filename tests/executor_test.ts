@@ -325,7 +325,7 @@ Deno.test("WorkerPoolExecutor rejects a bad maxWorkers", () => {
     assert.throws(
       () => new WorkerPoolExecutor({ maxWorkers: bad as number }),
       {
-        name: "RangeError",
+        name: typeof bad === "number" ? "RangeError" : "TypeError",
         message:
           /^Cannot create WorkerPoolExecutor as 'maxWorkers' must be a positive integer: current value is/,
       },

@@ -422,6 +422,16 @@ export class _StreamTransport extends Transport {
   }
 
   override writelines(list: Iterable<Uint8Array>): void {
+    if (
+      list === null || typeof list !== "object" ||
+      typeof (list as Iterable<Uint8Array>)[Symbol.iterator] !== "function"
+    ) {
+      throw new TypeError(
+        `Cannot write lines to transport as 'list' must be an iterable of Uint8Arrays: current value is ${
+          describe(list)
+        }`,
+      );
+    }
     for (const data of list) this.write(data);
   }
 

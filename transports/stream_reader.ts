@@ -41,6 +41,24 @@ export interface StreamReaderOptions {
   loop?: AbstractEventLoop | null;
 }
 
+/**
+ * @internal Checks a reader's `limit` option (`undefined`: the default).
+ *
+ * @throws {TypeError} If it is not a number.
+ * @throws {RangeError} If it is not a positive integer.
+ */
+export function _checkLimit(limit: unknown, what: string): number {
+  if (limit === undefined || limit === null) return DEFAULT_LIMIT;
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit <= 0) {
+    throw new (typeof limit !== "number" ? TypeError : RangeError)(
+      `Cannot ${what} as 'limit' must be a positive integer: current value is ${
+        describe(limit)
+      }`,
+    );
+  }
+  return limit;
+}
+
 /** A separator: bytes, or a string (UTF-8 encoded). */
 export type Separator = Uint8Array | string;
 
@@ -129,18 +147,11 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * Creates a reader (usually made by `openConnection()` or `startServer()`).
    *
    * @param options `limit` and `loop`.
+   * @throws {TypeError} If `limit` is not a number.
    * @throws {RangeError} If `limit` is not a positive integer.
    */
   constructor(options?: StreamReaderOptions) {
-    const limit = options?.limit ?? DEFAULT_LIMIT;
-    if (typeof limit !== "number" || !Number.isInteger(limit) || limit <= 0) {
-      throw new RangeError(
-        `Cannot create StreamReader as 'limit' must be a positive integer: current value is ${
-          describe(limit)
-        }`,
-      );
-    }
-    this._limit = limit;
+    this._limit = _checkLimit(options?.limit, "create StreamReader");
     this._loop = options?.loop ?? _getEventLoop();
   }
 
@@ -376,10 +387,11 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    */
   read(n = -1): Awaitable<Uint8Array> {
     if (typeof n !== "number" || Number.isNaN(n)) {
+      const err = typeof n !== "number" ? TypeError : RangeError;
       return failedRead(
         this,
-        new TypeError(
-          `Cannot read as 'n' must be a number: current value is ${
+        new err(
+          `Cannot read as 'n' must be a number of bytes: current value is ${
             describe(n)
           }`,
         ),
@@ -411,9 +423,10 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    */
   readexactly(n: number): Awaitable<Uint8Array> {
     if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+      const err = typeof n !== "number" ? TypeError : RangeError;
       return failedRead(
         this,
-        new RangeError(
+        new err(
           `Cannot read exactly as 'n' must be a non-negative integer: current value is ${
             describe(n)
           }`,
@@ -444,7 +457,11 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       seps = (Array.isArray(separator) ? separator : [separator]).map(toBytes)
         .sort((a, b) => a.length - b.length);
       if (seps.length === 0 || seps[0].length === 0) {
-        throw new RangeError("Separator should be at least one-byte string");
+        throw new RangeError(
+          `Cannot read until separator as 'separator' must be at least one byte long: current value is ${
+            describe(separator)
+          }`,
+        );
       }
     } catch (e) {
       return failedRead(this, e);

@@ -407,7 +407,8 @@ export function checkHandshakeTimeout(
 ): number {
   if (value === undefined || value === null) return 60;
   if (typeof value !== "number" || !(value > 0)) {
-    throw new RangeError(
+    const err = typeof value !== "number" ? TypeError : RangeError;
+    throw new err(
       `Cannot ${what} as 'sslHandshakeTimeout' must be a positive number of seconds: current value is ${
         describe(value)
       }`,
