@@ -100,16 +100,20 @@ export async function echoLoad(
   let active = 0;
   let peak = 0;
   const allIn = new Event();
-  const server = await startServer(async (reader, writer) => {
-    active++;
-    peak = Math.max(peak, active);
-    if (active === connections) allIn.set();
-    try {
-      await echo(reader, writer);
-    } finally {
-      active--;
-    }
-  }, "127.0.0.1", 0);
+  const server = await startServer(
+    async (reader, writer) => {
+      active++;
+      peak = Math.max(peak, active);
+      if (active === connections) allIn.set();
+      try {
+        await echo(reader, writer);
+      } finally {
+        active--;
+      }
+    },
+    "127.0.0.1",
+    0,
+  );
   const port = (server.sockets[0].addr as Deno.NetAddr).port;
   try {
     const rand = prng(seed);
@@ -182,11 +186,15 @@ export async function connectCloseCycles(
   options: { cycles: number; parallel: number },
 ): Promise<CycleFigures> {
   const { cycles, parallel } = options;
-  const server = await startServer(async (reader, writer) => {
-    writer.close();
-    await writer.waitClosed();
-    assert.equal((await reader.read()).length, 0);
-  }, "127.0.0.1", 0);
+  const server = await startServer(
+    async (reader, writer) => {
+      writer.close();
+      await writer.waitClosed();
+      assert.equal((await reader.read()).length, 0);
+    },
+    "127.0.0.1",
+    0,
+  );
   const port = (server.sockets[0].addr as Deno.NetAddr).port;
   const cycle = async () => {
     const [reader, writer] = await openConnection("127.0.0.1", port);
@@ -267,35 +275,39 @@ export async function slowReader(
   let maxReported = 0;
   let high = 0;
   const done = getRunningLoop().createFuture<void>();
-  const server = await startServer(async (_reader, writer) => {
-    const t = writer.transport as Transport & {
-      _queued: number;
-      _writing: Uint8Array | null;
-    };
-    high = t.getWriteBufferLimits()[1];
-    const sample = () => {
-      maxBuffered = Math.max(
-        maxBuffered,
-        t._queued + (t._writing?.length ?? 0),
-      );
-      maxReported = Math.max(maxReported, t.getWriteBufferSize());
-    };
-    try {
-      while (written < total) {
-        const n = Math.min(chunk, total - written);
-        writer.write(n === chunk ? pattern : pattern.subarray(0, n));
-        written += n;
-        sample();
-        await writer.drain();
-        sample();
+  const server = await startServer(
+    async (_reader, writer) => {
+      const t = writer.transport as Transport & {
+        _queued: number;
+        _writing: Uint8Array | null;
+      };
+      high = t.getWriteBufferLimits()[1];
+      const sample = () => {
+        maxBuffered = Math.max(
+          maxBuffered,
+          t._queued + (t._writing?.length ?? 0),
+        );
+        maxReported = Math.max(maxReported, t.getWriteBufferSize());
+      };
+      try {
+        while (written < total) {
+          const n = Math.min(chunk, total - written);
+          writer.write(n === chunk ? pattern : pattern.subarray(0, n));
+          written += n;
+          sample();
+          await writer.drain();
+          sample();
+        }
+        writer.close();
+        await writer.waitClosed();
+        done.setResult(undefined);
+      } catch (e) {
+        done.setException(e);
       }
-      writer.close();
-      await writer.waitClosed();
-      done.setResult(undefined);
-    } catch (e) {
-      done.setException(e);
-    }
-  }, "127.0.0.1", 0);
+    },
+    "127.0.0.1",
+    0,
+  );
   try {
     const port = (server.sockets[0].addr as Deno.NetAddr).port;
     const [reader, writer] = await openConnection("127.0.0.1", port);
