@@ -40,6 +40,8 @@ export function parseDuration(text: string): number {
     { s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h" ?? "s"];
 }
 
+const rssMiB = () => Math.round(Deno.memoryUsage().rss / 2 ** 20);
+
 const duration = parseDuration(flag("duration", "60"));
 const connections = Number(flag("connections", "1000"));
 const cycles = Number(flag("cycles", "20000"));
@@ -59,6 +61,8 @@ const totals = {
   fdsAtEnd: 0,
   resourcesAtStart: null as number | null,
   resourcesAtEnd: null as number | null,
+  rssMiBAfterFirstRound: 0,
+  rssMiBAtEnd: 0,
   leaks: 0,
 };
 
@@ -98,6 +102,7 @@ await run(async () => {
       // After a first round, Deno has opened what it opens on first use.
       totals.fdsAtStart = openFds();
       totals.resourcesAtStart = openResources();
+      totals.rssMiBAfterFirstRound = rssMiB();
     }
     totals.rounds++;
     totals.connectionsOpened += echo.connections + cyc.cycles;
@@ -119,12 +124,13 @@ await run(async () => {
         cyc.seconds.toFixed(2)
       }s (fds ${cyc.fdsBefore}->${cyc.fdsAfter}); slow reader ${mib} MiB in ${
         slow.seconds.toFixed(2)
-      }s, held <= ${slow.maxBuffered} (high ${slow.high} + chunk ${chunk})`,
+      }s, held <= ${slow.maxBuffered} (high ${slow.high} + chunk ${chunk}); rss ${rssMiB()} MiB`,
     );
     round++;
   } while (elapsed() < duration);
   totals.fdsAtEnd = openFds();
   totals.resourcesAtEnd = openResources();
+  totals.rssMiBAtEnd = rssMiB();
 });
 totals.durationSeconds = Math.round(elapsed());
 if (
