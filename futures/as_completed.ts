@@ -205,7 +205,7 @@ export function asCompleted<T>(
   if (
     timeout !== null && (typeof timeout !== "number" || Number.isNaN(timeout))
   ) {
-    throw new TypeError(
+    throw new (typeof timeout !== "number" ? TypeError : RangeError)(
       `Cannot iterate as 'timeout' must be a number of seconds or null: current value is ${
         describe(timeout)
       }`,

@@ -144,21 +144,28 @@ function* waitImpl<T>(
     );
   }
   const set = new Set(fs);
-  if (set.size === 0) throw new RangeError("Set of Tasks/Futures is empty.");
+  if (set.size === 0) {
+    throw new RangeError(
+      "Cannot wait as 'fs' must hold at least one future: current value is empty",
+    );
+  }
   const returnWhen = options?.returnWhen ?? ALL_COMPLETED;
   if (
     returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION &&
     returnWhen !== ALL_COMPLETED
   ) {
     throw new RangeError(
-      `Invalid return_when value: ${describe(returnWhen)}`,
+      `Cannot wait as 'returnWhen' must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED: current value is ${
+        describe(returnWhen)
+      }`,
     );
   }
   const timeout = options?.timeout ?? null;
   if (
     timeout !== null && (typeof timeout !== "number" || Number.isNaN(timeout))
   ) {
-    throw new TypeError(
+    const err = typeof timeout !== "number" ? TypeError : RangeError;
+    throw new err(
       `Cannot wait as 'timeout' must be a number of seconds or null: current value is ${
         describe(timeout)
       }`,

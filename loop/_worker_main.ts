@@ -6,8 +6,9 @@
  * function's source (`payload` is the source text) and `kind` 1 a module
  * export (`payload` is `[moduleUrl, exportName]`). Messages out:
  * `[id, 0, result]`, `[id, 1, error]` (an error as data), and
- * `[0, 2, error]` when the worker crashes (an uncaught error or an
- * unhandled rejection), just before it closes itself.
+ * `[0, 2, error]` when the worker crashes (an uncaught error, an
+ * unhandled rejection, or a job that calls `close()` or `Deno.exit()`),
+ * just before it closes itself.
  *
  * @module
  */
@@ -123,9 +124,26 @@ scope.onmessage = (event: MessageEvent) => {
     .then((value) => reply(id, value, label), (e) => fail(id, e));
 };
 
+const closeWorker = scope.close.bind(scope);
+
 function crash(error: unknown): void {
   scope.postMessage([0, 2, serializeError(error)]);
-  scope.close();
+  closeWorker();
+}
+
+// A job that ends its own worker, by close() or Deno.exit(), would leave
+// the pool waiting for its answer for ever (a Worker that closes itself
+// tells no one): it is a crash, reported as such.
+scope.close = () => {
+  crash(new Error("The worker was closed by the job (close())"));
+};
+const deno = globalThis.Deno as unknown as { exit?: (code?: number) => never };
+if (deno !== undefined) {
+  deno.exit = ((code?: number) => {
+    crash(
+      new Error(`The worker was ended by the job (Deno.exit(${code ?? ""}))`),
+    );
+  }) as (code?: number) => never;
 }
 
 scope.addEventListener("error", (event) => {

@@ -301,6 +301,7 @@ export class BaseEventLoop extends AbstractEventLoop {
         "Cannot schedule callback as 'delay' must be a number of seconds: current value is NaN",
       );
     }
+    this._checkCallback(callback, "callLater");
     return this.callAt(this.time() + delay, callback, ...args);
   }
 
@@ -688,7 +689,9 @@ export class BaseEventLoop extends AbstractEventLoop {
   override setExceptionHandler(handler: ExceptionHandler | null): void {
     if (handler !== null && typeof handler !== "function") {
       throw new TypeError(
-        `A callable object or null is expected, got ${describe(handler)}`,
+        `Cannot set exception handler as 'handler' must be a function or null: current value is ${
+          describe(handler)
+        }`,
       );
     }
     this._exceptionHandler = handler;
@@ -805,7 +808,7 @@ export class BaseEventLoop extends AbstractEventLoop {
   _checkCallback(callback: unknown, method: string): void {
     if (typeof callback !== "function") {
       throw new TypeError(
-        `a callable object was expected by ${method}(), got ${
+        `Cannot call ${method}() as 'callback' must be a function: current value is ${
           describe(callback)
         }`,
       );

@@ -524,7 +524,7 @@ export class DenoEventLoop extends BaseEventLoop {
   ): void {
     if (typeof callback !== "function") {
       throw new TypeError(
-        `a callable object was expected by addSignalHandler(), got ${
+        `Cannot call addSignalHandler() as 'callback' must be a function: current value is ${
           describe(callback)
         }`,
       );

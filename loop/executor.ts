@@ -193,8 +193,9 @@ function message(e: unknown): string {
  *
  * Each worker runs one job at a time. A job that finds no idle worker
  * starts a new one, up to `maxWorkers`; then jobs wait in FIFO order. A
- * worker that crashes (an uncaught error or an unhandled rejection in it)
- * fails its job with `BrokenWorkerError` and is replaced. Workers keep the
+ * worker that crashes (an uncaught error or an unhandled rejection in it,
+ * or a job that calls `close()` or `Deno.exit()` there) fails its job with
+ * `BrokenWorkerError` and is replaced. Workers keep the
  * program alive: `shutdown()` (or `await using`) terminates them all; the
  * loop's default executor is shut down by `run()` and `loop.close()`.
  *
@@ -232,12 +233,13 @@ export class WorkerPoolExecutor implements AsyncDisposable {
    * Creates the pool; no worker starts before the first job.
    *
    * @param options `maxWorkers` and `name`.
+   * @throws {TypeError} If `maxWorkers` is not a number.
    * @throws {RangeError} If `maxWorkers` is not a positive integer.
    */
   constructor(options?: WorkerPoolExecutorOptions) {
     const max = options?.maxWorkers ?? navigator.hardwareConcurrency ?? 1;
     if (typeof max !== "number" || !Number.isInteger(max) || max < 1) {
-      throw new RangeError(
+      throw new (typeof max !== "number" ? TypeError : RangeError)(
         `Cannot create WorkerPoolExecutor as 'maxWorkers' must be a positive integer: current value is ${
           describe(max)
         }`,

@@ -81,7 +81,8 @@ forEachLoop(
     const loop = newEventLoop();
     assert.throws(() => loop.callSoon(42 as never), {
       name: "TypeError",
-      message: /a callable object was expected by callSoon\(\), got 42/,
+      message:
+        /Cannot call callSoon\(\) as 'callback' must be a function: current value is 42/,
     });
     loop.close();
     assert.throws(() => loop.callSoon(() => {}), {

@@ -115,7 +115,7 @@ Deno.test("loop.createConnection() rejects refused connections, bad arguments an
     await assert.rejects(
       async () =>
         await loop.createConnection(() => new Protocol(), "127.0.0.1", -1),
-      TypeError,
+      RangeError,
     );
     await assert.rejects(
       async () =>

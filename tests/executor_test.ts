@@ -247,6 +247,36 @@ Deno.test("WorkerPoolExecutor: a worker that crashes fails its job with BrokenWo
   assert.equal(await pool.submit((x: number) => x + 1, 1), 2);
 });
 
+Deno.test("WorkerPoolExecutor: a job that closes or exits its worker fails with BrokenWorkerError instead of hanging", async () => {
+  await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+  await assert.rejects(
+    async () =>
+      await pool.submit(() => {
+        (globalThis as unknown as { close(): void }).close();
+        return "never delivered";
+      }),
+    (e) =>
+      e instanceof BrokenWorkerError &&
+      /closed by the job \(close\(\)\)/.test(e.message),
+  );
+  await assert.rejects(
+    async () => await pool.submit(() => Deno.exit(5)),
+    (e) =>
+      e instanceof BrokenWorkerError &&
+      /ended by the job \(Deno\.exit\(5\)\)/.test(e.message),
+  );
+  // Mid-job, from a timer of the job: the pool goes on with a new worker.
+  await assert.rejects(
+    async () =>
+      await pool.submit(() => {
+        setTimeout(() => (globalThis as unknown as { close(): void }).close());
+        return new Promise(() => {});
+      }),
+    BrokenWorkerError,
+  );
+  assert.equal(await pool.submit((x: number) => x * 2, 21), 42);
+});
+
 Deno.test("WorkerPoolExecutor: a job queued behind a crash runs on the replacement", async () => {
   await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
   const crash = pool.submit({ module: WORK, name: "crashLater" });
@@ -295,7 +325,7 @@ Deno.test("WorkerPoolExecutor rejects a bad maxWorkers", () => {
     assert.throws(
       () => new WorkerPoolExecutor({ maxWorkers: bad as number }),
       {
-        name: "RangeError",
+        name: typeof bad === "number" ? "RangeError" : "TypeError",
         message:
           /^Cannot create WorkerPoolExecutor as 'maxWorkers' must be a positive integer: current value is/,
       },

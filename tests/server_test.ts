@@ -55,6 +55,26 @@ forEachLoop(
   },
 );
 
+Deno.test("Server.waitClosed() returns once the listening port is free again", async () => {
+  await run(async (loop) => {
+    const first = await loop.createServer(() => new Protocol(), "127.0.0.1", 0);
+    const port = portOf(first);
+    first.close();
+    await first.waitClosed();
+    for (let i = 0; i < 20; i++) {
+      // The same port, at once: its accept in flight has released it.
+      const again = await loop.createServer(
+        () => new Protocol(),
+        "127.0.0.1",
+        port,
+      );
+      assert.equal(portOf(again), port);
+      again.close();
+      await again.waitClosed();
+    }
+  });
+});
+
 forEachLoop(
   "Server.closeClients() and abortClients() end the accepted connections",
   async () => {
@@ -198,7 +218,7 @@ forEachLoop(
       await assert.rejects(
         async () =>
           await loop.createServer(() => new Protocol(), "127.0.0.1", 70000),
-        TypeError,
+        RangeError,
       );
       await using server = await loop.createServer(
         () => new Protocol(),

@@ -11,6 +11,7 @@ import {
   sleep,
   StreamReader,
   TestLoop,
+  type Transport,
 } from "../mod.ts";
 import { dec, enc } from "./_net_helpers.ts";
 
@@ -122,6 +123,47 @@ Deno.test("StreamReader.readuntil() takes bytes, strings and lists; IncompleteRe
       "data stays in the buffer",
     );
   });
+});
+
+Deno.test("StreamReader.readuntil() with a list stops at the match that ends first, whatever the chunks (CPython 3.13)", async () => {
+  await run(async () => {
+    // "abc" and "b" both match "abc": "b" ends first.
+    assert.equal(dec(await reader("abcd").readuntil(["abc", "b"])), "ab");
+    const chunked = reader("ab");
+    const op = chunked.readuntil(["abc", "b"]);
+    chunked.feedData(enc("cd"));
+    assert.equal(dec(await op), "ab");
+    // At the same end the shortest separator wins: its start is checked
+    // against the limit ("\r" starts at 2, past the limit of 1).
+    const r = reader("a\n\r", false, 1);
+    const e = await Promise.resolve(r.readuntil(["\r", "\n\r"])).then(
+      () => null,
+      (x) => x,
+    );
+    assert.ok(e instanceof LimitOverrunError);
+    assert.equal(e.consumed, 2);
+  });
+});
+
+Deno.test("StreamReader.readexactly(n) past twice the limit keeps the transport reading until n bytes are in", async () => {
+  const loop = new TestLoop();
+  try {
+    const r = new StreamReader({ limit: 1, loop });
+    let paused = false;
+    r.setTransport({
+      pauseReading: () => paused = true,
+      resumeReading: () => paused = false,
+    } as unknown as Transport);
+    const t = loop.createTask(() => r.readexactly(4));
+    await loop.runUntilIdle();
+    r.feedData(enc("aaa"));
+    await loop.runUntilIdle();
+    assert.equal(paused, false, "a read waits for more: keep reading");
+    r.feedData(enc("a"));
+    assert.equal(dec(await loop.runUntilComplete(t)), "aaaa");
+  } finally {
+    loop.close();
+  }
 });
 
 Deno.test("StreamReader.setException() fails the waiting and later reads", async () => {

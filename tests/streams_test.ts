@@ -196,6 +196,30 @@ forEachLoop(
   },
 );
 
+Deno.test("StreamReader.readexactly(n) past twice the limit completes over a real connection", async () => {
+  await run(async () => {
+    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const accepted = listener.accept();
+    const [reader, writer] = await openConnection(
+      "127.0.0.1",
+      (listener.addr as Deno.NetAddr).port,
+      { limit: 1024 },
+    );
+    const peer = await accepted;
+    const want = reader.readexactly(64 * 1024);
+    for (let i = 0; i < 64; i++) {
+      await peer.write(new Uint8Array(1024).fill(i));
+      await sleep(0.001);
+    }
+    const got = await want;
+    assert.equal(got.length, 64 * 1024);
+    assert.equal(got[64 * 1024 - 1], 63);
+    writer.close();
+    await writer.waitClosed();
+    peer.close();
+  });
+});
+
 forEachLoop(
   "toReadableStream() and toWritableStream() plug connections into Web Streams (CompressionStream)",
   async () => {

@@ -184,12 +184,17 @@ Deno.test("wait() refuses an empty set, a bad returnWhen, coroutines and non-fut
     await loop.runUntilComplete(async () => {
       await assert.rejects(async () => await wait([]), {
         name: "RangeError",
-        message: "Set of Tasks/Futures is empty.",
+        message:
+          "Cannot wait as 'fs' must hold at least one future: current value is empty",
       });
       const f = loop.createFuture();
       await assert.rejects(
         async () => await wait([f], { returnWhen: "SOME" as never }),
-        { name: "RangeError", message: 'Invalid return_when value: "SOME"' },
+        {
+          name: "RangeError",
+          message:
+            `Cannot wait as 'returnWhen' must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED: current value is "SOME"`,
+        },
       );
       function* coro(): Coroutine<void> {
         yield* sleep(0);

@@ -23,7 +23,8 @@ export function computeLimits(
 ): [number, number] {
   for (const [name, v] of [["high", high], ["low", low]] as const) {
     if (v != null && (typeof v !== "number" || Number.isNaN(v))) {
-      throw new TypeError(
+      const err = typeof v !== "number" ? TypeError : RangeError;
+      throw new err(
         `Cannot set write buffer limits as '${name}' must be a number of bytes: current value is ${
           describe(v)
         }`,

@@ -22,9 +22,10 @@
  *   reference; when it completes, queued small chunks are coalesced into
  *   one reused buffer and written together. `data` must not be modified
  *   after `write()` (as with `Deno.Conn.write()`).
- * - **Buffer size**: what is queued, plus the unsent rest of a write the OS
- *   took only partly. A first write handed straight to the OS is not
- *   counted: Deno sends it at once when the socket has room.
+ * - **Buffer size**: what is queued, plus the write in flight (the unsent
+ *   rest of a write the OS took only partly included), until Deno reports
+ *   it sent: what the transport holds and may not reuse. A write the socket
+ *   takes at once leaves the count within microtasks.
  *
  * @module
  */
@@ -407,7 +408,12 @@ export class _StreamTransport extends Transport {
       return;
     }
     if (this._writing === null) {
-      this._writeNow(data, false);
+      this._writeNow(data, true);
+      // A write bigger than the high-water mark that is still in flight
+      // once its own completion had its chance (Deno completes what the
+      // socket takes at once within microtasks) pauses the protocol, as a
+      // pending send does in asyncio's proactor.
+      if (data.length > this._flow.high) queueMicrotask(this._checkFlow);
       return;
     }
     this._queue.push(data);
@@ -416,8 +422,25 @@ export class _StreamTransport extends Transport {
   }
 
   override writelines(list: Iterable<Uint8Array>): void {
+    if (
+      list === null || typeof list !== "object" ||
+      typeof (list as Iterable<Uint8Array>)[Symbol.iterator] !== "function"
+    ) {
+      throw new TypeError(
+        `Cannot write lines to transport as 'list' must be an iterable of Uint8Arrays: current value is ${
+          describe(list)
+        }`,
+      );
+    }
     for (const data of list) this.write(data);
   }
+
+  /** @internal Reports the buffer size to flow control. */
+  _checkFlow = (): void => {
+    if (this._writing !== null && !this._lostScheduled) {
+      this._flow.update(this._queued + this._writingCounted);
+    }
+  };
 
   /** @internal */
   _writeNow(data: Uint8Array, counted: boolean): void {

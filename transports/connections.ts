@@ -8,6 +8,7 @@
  */
 import {
   NotImplementedError,
+  RuntimeError,
   SendfileNotAvailableError,
 } from "../futures/exceptions.ts";
 import { Future } from "../futures/future.ts";
@@ -172,12 +173,30 @@ function checkFactory(factory: unknown, what: string): void {
   }
 }
 
+/**
+ * A closed loop takes no new connection, server or socket operation: a
+ * `RuntimeError` at the call, as `callSoon()` (asyncio's `_check_closed()`).
+ */
+function checkOpen(loop: AbstractEventLoop): void {
+  if (loop.isClosed()) throw new RuntimeError("Event loop is closed");
+}
+
+function checkHost(host: unknown, what: string): void {
+  if (typeof host !== "string") {
+    throw new TypeError(
+      `Cannot ${what} as 'host' must be a host name or an address: current value is ${
+        describe(host)
+      }`,
+    );
+  }
+}
+
 function checkPort(port: unknown, what: string): number {
   if (
     typeof port !== "number" || !Number.isInteger(port) || port < 0 ||
     port > 65535
   ) {
-    throw new TypeError(
+    throw new (typeof port !== "number" ? TypeError : RangeError)(
       `Cannot ${what} as 'port' must be an integer from 0 to 65535: current value is ${
         describe(port)
       }`,
@@ -281,6 +300,7 @@ export function createConnection<P extends BaseProtocol>(
   port?: number | null,
   options?: CreateConnectionOptions,
 ): Future<[Transport, P]> {
+  checkOpen(loop);
   return futureFrom(loop, async (signal) => {
     const what = "create connection";
     checkFactory(protocolFactory, what);
@@ -314,8 +334,16 @@ export function createConnection<P extends BaseProtocol>(
           "Cannot create connection as 'host' and 'port' must be given when 'sock' is not",
         );
       }
+      checkHost(host, what);
       checkPort(port, what);
       const family = options?.family ?? 0;
+      if (family !== 0 && family !== 4 && family !== 6) {
+        throw new RangeError(
+          `Cannot create connection as 'family' must be 0, 4 or 6: current value is ${
+            describe(family)
+          }`,
+        );
+      }
       const hostname = await resolveHost(host, family);
       const delay = options?.happyEyeballsDelay;
       const connectOptions: Deno.ConnectOptions & {
@@ -410,6 +438,7 @@ export function createServer(
   port?: number | null,
   options?: CreateServerOptions,
 ): Awaitable<Server> {
+  checkOpen(loop);
   return startServer(loop, () => {
     const what = "create server";
     checkFactory(protocolFactory, what);
@@ -428,6 +457,8 @@ export function createServer(
       listeners = Array.isArray(sock) ? [...sock] : [sock];
     } else {
       const p = checkPort(port ?? 0, what);
+      if (host != null && !Array.isArray(host)) checkHost(host, what);
+      if (Array.isArray(host)) host.forEach((h) => checkHost(h, what));
       const hosts = host == null || host === ""
         ? ["0.0.0.0", "::"]
         : typeof host === "string"
@@ -450,6 +481,7 @@ export function createUnixConnection<P extends BaseProtocol>(
   path?: string | null,
   options?: CreateUnixConnectionOptions,
 ): Future<[Transport, P]> {
+  checkOpen(loop);
   return futureFrom(loop, async () => {
     const what = "create Unix connection";
     checkFactory(protocolFactory, what);
@@ -506,6 +538,7 @@ export function createUnixServer(
   path?: string | null,
   options?: CreateUnixServerOptions,
 ): Awaitable<Server> {
+  checkOpen(loop);
   return startServer(loop, () => {
     const what = "create Unix server";
     checkFactory(protocolFactory, what);
@@ -563,6 +596,7 @@ export function startTls(
   sslcontext: SSLArg,
   options?: StartTlsOptions,
 ): Future<Transport> {
+  checkOpen(loop);
   return futureFrom(loop, async () => {
     const what = "start TLS";
     const ssl = sslOptions(sslcontext === undefined ? true : sslcontext, what);
@@ -702,6 +736,7 @@ export function sockRecv(
   conn: Deno.Conn,
   nbytes: number,
 ): Future<Uint8Array> {
+  checkOpen(loop);
   try {
     checkConn(conn, "receive");
     if (!Number.isInteger(nbytes) || nbytes < 0) {
@@ -738,6 +773,7 @@ export function sockRecvInto(
   conn: Deno.Conn,
   buf: Uint8Array,
 ): Future<number> {
+  checkOpen(loop);
   try {
     checkConn(conn, "receive");
     if (!(buf instanceof Uint8Array)) {
@@ -766,6 +802,7 @@ export function sockSendall(
   conn: Deno.Conn,
   data: Uint8Array,
 ): Future<void> {
+  checkOpen(loop);
   return futureFrom(loop, async () => {
     checkConn(conn, "send");
     if (!(data instanceof Uint8Array)) {
@@ -812,6 +849,7 @@ export function sockConnect(
   loop: AbstractEventLoop,
   address: AddressLike | string,
 ): Future<Deno.Conn> {
+  checkOpen(loop);
   return futureFrom(loop, async () => {
     const opts = toConnectOptions(address);
     return await Deno.connect(opts as Deno.ConnectOptions);
@@ -823,6 +861,7 @@ export function sockAccept(
   loop: AbstractEventLoop,
   listener: Deno.Listener,
 ): Future<[Deno.Conn, Deno.Addr]> {
+  checkOpen(loop);
   const fut = new Future<[Deno.Conn, Deno.Addr]>({ loop });
   if (
     listener === null || typeof listener !== "object" ||
@@ -880,6 +919,7 @@ export function sockSendfile(
   count: number | null = null,
   options?: SockSendfileOptions,
 ): Future<number> {
+  checkOpen(loop);
   return futureFrom(loop, async () => {
     checkConn(conn, "send file");
     if (!Number.isInteger(offset) || offset < 0) {

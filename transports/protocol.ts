@@ -136,8 +136,9 @@ export class Protocol extends BaseProtocol {
  * The buffer belongs to the protocol; the transport writes into it only
  * between a `getBuffer()` call and the next `bufferUpdated()`. A protocol
  * that passes part of it to `transport.write()` must not let it be read
- * into again until that write is done (return a different buffer, or check
- * `transport.getWriteBufferSize()`), as with `Deno.Conn.write()`.
+ * into again until that write is done (return a different buffer, or
+ * reuse it only when `transport.getWriteBufferSize()` is 0: a write in
+ * flight counts until the OS took it), as with `Deno.Conn.write()`.
  *
  * @example Counting bytes without copying them
  * ```ts

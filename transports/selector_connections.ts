@@ -174,7 +174,8 @@ function checkPort(port: unknown, what: string): number {
     typeof port !== "number" || !Number.isInteger(port) || port < 0 ||
     port > 65535
   ) {
-    throw new TypeError(
+    // As the default loop: a wrong type is a TypeError, a bad value a RangeError.
+    throw new (typeof port !== "number" ? TypeError : RangeError)(
       `Cannot ${what} as 'port' must be an integer from 0 to 65535: current value is ${
         describe(port)
       }`,

@@ -10,7 +10,6 @@ import { Future } from "../futures/future.ts";
 import { coroutine } from "../futures/_coroutine.ts";
 import type { Awaitable, Coroutine } from "../futures/types.ts";
 import type { AbstractEventLoop } from "../loop/events.ts";
-import type { TimerHandle } from "../loop/handle.ts";
 import type { BaseProtocol, ProtocolFactory } from "./protocol.ts";
 import type { Transport } from "./transport.ts";
 import { isOSError } from "./_stream_transport.ts";
@@ -18,7 +17,10 @@ import { _SocketTransport } from "./socket_transport.ts";
 import { handshake, type SSLOptions } from "./tls.ts";
 import type { Socket } from "./socket.ts";
 
-/** Seconds an accept loop rests after a resource error (asyncio's value). */
+/**
+ * Seconds an accept loop waits after an accept failed for want of a
+ * resource (too many open files...), as asyncio's `ACCEPT_RETRY_DELAY`.
+ */
 const ACCEPT_RETRY_DELAY = 1;
 
 /** How a server makes a transport for an accepted connection. */
@@ -40,7 +42,7 @@ export interface ServerSetup {
  *   `closeClients()` closes them, `abortClients()` aborts them.
  * - `waitClosed()` waits until the server is closed *and* all its
  *   connections are gone, as in CPython 3.12+ (before `close()`, it waits
- *   for `close()` too).
+ *   for `close()` too); then its ports are free to bind again.
  * - `serveForever()` accepts until cancelled; cancelling it closes the
  *   server and waits for it.
  * - `await using server = ...` closes it and waits at the end of the
@@ -80,8 +82,8 @@ export class Server implements AsyncDisposable {
   /** @internal */ _waiters: Future<void>[] | null = [];
   /** @internal */ _clients: Set<Transport> = new Set();
   /** @internal */ _servingForeverFut: Future<void> | null = null;
-  /** @internal Accept loops waiting to retry after a resource error. */
-  _retries: Set<TimerHandle> = new Set();
+  /** @internal Stops the accept loops waiting to retry (see close()). */
+  _acceptPauses: Set<() => void> = new Set();
 
   /** @internal Use `loop.createServer()`. */
   constructor(
@@ -129,8 +131,23 @@ export class Server implements AsyncDisposable {
     }
   }
 
-  /** @internal Accepts connections from `listener` until it is closed. */
+  /**
+   * @internal Accepts connections from `listener` until it is closed. The
+   * listener's descriptor (and its port) is released only when the accept
+   * in flight ends, after `close()`: the loop counts as active until then,
+   * so that `waitClosed()` returns once the port is free again.
+   */
   async _acceptLoop(listener: Deno.Listener): Promise<void> {
+    this._activeCount++;
+    try {
+      await this._accepting(listener);
+    } finally {
+      this._detachCount();
+    }
+  }
+
+  /** @internal The accept loop itself. */
+  async _accepting(listener: Deno.Listener): Promise<void> {
     for (;;) {
       let conn: Deno.Conn;
       try {
@@ -146,16 +163,10 @@ export class Server implements AsyncDisposable {
           exception: exc,
           socket: listener,
         });
-        // As asyncio: stop accepting on this listener for a while (the
-        // process may be out of descriptors), then try again.
-        const retry = this._loop.callLater(ACCEPT_RETRY_DELAY, () => {
-          this._retries.delete(retry);
-          if (this._listeners !== null && !this._loop.isClosed()) {
-            void this._acceptLoop(listener);
-          }
-        });
-        this._retries.add(retry);
-        return;
+        // As asyncio: try again a little later (descriptors or memory may
+        // be free by then), unless the server is closed meanwhile.
+        if (!(await this._pauseAccepting())) return;
+        continue;
       }
       if (this._listeners === null || this._loop.isClosed()) {
         try {
@@ -166,6 +177,28 @@ export class Server implements AsyncDisposable {
       if (this._loop.isRunning()) this._accepted(conn);
       else this._loop.callSoon(() => this._accepted(conn));
     }
+  }
+
+  /**
+   * @internal Waits ACCEPT_RETRY_DELAY seconds of the loop; false if the
+   * server or the loop was closed first.
+   */
+  _pauseAccepting(): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      if (this._listeners === null || this._loop.isClosed()) {
+        resolve(false);
+        return;
+      }
+      const stop = () => {
+        handle.cancel();
+        resolve(false);
+      };
+      const handle = this._loop.callLater(ACCEPT_RETRY_DELAY, () => {
+        this._acceptPauses.delete(stop);
+        resolve(this._listeners !== null);
+      });
+      this._acceptPauses.add(stop);
+    });
   }
 
   /** @internal Makes the transport and protocol of an accepted connection. */
@@ -285,8 +318,8 @@ export class Server implements AsyncDisposable {
       } catch { /* gone */ }
     }
     this._serving = false;
-    for (const retry of this._retries) retry.cancel();
-    this._retries.clear();
+    for (const stop of this._acceptPauses) stop();
+    this._acceptPauses.clear();
     const fut = this._servingForeverFut;
     if (fut !== null && !fut.done()) fut.cancel();
     if (this._activeCount === 0) this._wakeup();
@@ -304,7 +337,9 @@ export class Server implements AsyncDisposable {
 
   /**
    * Waits until the server is closed and every connection it accepted is
-   * gone (CPython 3.12+). Returns at once if that already happened.
+   * gone (CPython 3.12+), and its listening sockets are released: the port
+   * can be bound again once it returns. Returns at once if that already
+   * happened.
    */
   waitClosed(): Awaitable<void> {
     return waitClosedCo(this);

@@ -41,6 +41,24 @@ export interface StreamReaderOptions {
   loop?: AbstractEventLoop | null;
 }
 
+/**
+ * @internal Checks a reader's `limit` option (`undefined`: the default).
+ *
+ * @throws {TypeError} If it is not a number.
+ * @throws {RangeError} If it is not a positive integer.
+ */
+export function _checkLimit(limit: unknown, what: string): number {
+  if (limit === undefined || limit === null) return DEFAULT_LIMIT;
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit <= 0) {
+    throw new (typeof limit !== "number" ? TypeError : RangeError)(
+      `Cannot ${what} as 'limit' must be a positive integer: current value is ${
+        describe(limit)
+      }`,
+    );
+  }
+  return limit;
+}
+
 /** A separator: bytes, or a string (UTF-8 encoded). */
 export type Separator = Uint8Array | string;
 
@@ -129,18 +147,11 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * Creates a reader (usually made by `openConnection()` or `startServer()`).
    *
    * @param options `limit` and `loop`.
+   * @throws {TypeError} If `limit` is not a number.
    * @throws {RangeError} If `limit` is not a positive integer.
    */
   constructor(options?: StreamReaderOptions) {
-    const limit = options?.limit ?? DEFAULT_LIMIT;
-    if (typeof limit !== "number" || !Number.isInteger(limit) || limit <= 0) {
-      throw new RangeError(
-        `Cannot create StreamReader as 'limit' must be a positive integer: current value is ${
-          describe(limit)
-        }`,
-      );
-    }
-    this._limit = limit;
+    this._limit = _checkLimit(options?.limit, "create StreamReader");
     this._loop = options?.loop ?? _getEventLoop();
   }
 
@@ -262,13 +273,19 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     this._fed();
   }
 
-  /** @internal New data arrived: wake the waiter; pause above 2 × limit. */
+  /**
+   * @internal New data arrived: wake the waiter; pause above 2 × limit,
+   * unless a read still waits for more (a `readexactly(n)` with `n` above
+   * twice the limit: asyncio's read loop resumes the transport at once).
+   */
   _fed(): void {
     this._wakeup();
     const transport = this._transport;
+    const waiter = this._waiter;
     if (
       transport !== null && !this._paused &&
-      this._end - this._start > 2 * this._limit
+      this._end - this._start > 2 * this._limit &&
+      (waiter === null || waiter.done())
     ) {
       try {
         transport.pauseReading();
@@ -370,10 +387,11 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    */
   read(n = -1): Awaitable<Uint8Array> {
     if (typeof n !== "number" || Number.isNaN(n)) {
+      const err = typeof n !== "number" ? TypeError : RangeError;
       return failedRead(
         this,
-        new TypeError(
-          `Cannot read as 'n' must be a number: current value is ${
+        new err(
+          `Cannot read as 'n' must be a number of bytes: current value is ${
             describe(n)
           }`,
         ),
@@ -405,9 +423,10 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    */
   readexactly(n: number): Awaitable<Uint8Array> {
     if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+      const err = typeof n !== "number" ? TypeError : RangeError;
       return failedRead(
         this,
-        new RangeError(
+        new err(
           `Cannot read exactly as 'n' must be a non-negative integer: current value is ${
             describe(n)
           }`,
@@ -418,9 +437,10 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   }
 
   /**
-   * Reads up to and including `separator` (default `"\n"`); a list of
-   * separators stops at the first one found (the shortest match wins at
-   * the same place, as CPython 3.13).
+   * Reads up to and including `separator` (default `"\n"`); with a list of
+   * separators, up to the match that ends first (at the same end, the
+   * shortest separator wins), as CPython 3.13, whatever the chunks the
+   * bytes came in.
    *
    * @param separator Bytes, a string, or a list of them.
    * @returns The bytes, separator included.
@@ -437,7 +457,11 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       seps = (Array.isArray(separator) ? separator : [separator]).map(toBytes)
         .sort((a, b) => a.length - b.length);
       if (seps.length === 0 || seps[0].length === 0) {
-        throw new RangeError("Separator should be at least one-byte string");
+        throw new RangeError(
+          `Cannot read until separator as 'separator' must be at least one byte long: current value is ${
+            describe(separator)
+          }`,
+        );
       }
     } catch (e) {
       return failedRead(this, e);
@@ -538,12 +562,19 @@ class ReadOp extends Future<Uint8Array> {
     const maxLen = seps[seps.length - 1].length;
     const buflen = r._end - r._start;
     if (buflen - this._offset >= minLen) {
+      // The match that ends first wins (so the result does not depend on
+      // how the bytes arrived); at the same end, the shortest separator
+      // (they are sorted by length), as CPython 3.13.
       let best = -1;
+      let bestEnd = -1;
       for (const sep of seps) {
         if (buflen - this._offset < sep.length) continue;
         const i = indexOf(r._buf, sep, r._start + this._offset, r._end);
-        if (i !== -1 && (best === -1 || i - r._start < best)) {
+        if (i === -1) continue;
+        const end = i - r._start + sep.length;
+        if (bestEnd === -1 || end < bestEnd) {
           best = i - r._start;
+          bestEnd = end;
           this._matchLen = sep.length;
         }
       }

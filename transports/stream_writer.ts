@@ -123,7 +123,9 @@ export class StreamWriter {
   }
 
   /**
-   * Writes `data` (buffered if the OS cannot take it now).
+   * Writes `data` (buffered if the OS cannot take it now). After `close()`
+   * or the loss of the connection the bytes are dropped, as in asyncio;
+   * `drain()` then reports the connection's error.
    *
    * @param data The bytes.
    * @throws {TypeError} If `data` is not a Uint8Array.

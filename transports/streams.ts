@@ -15,7 +15,8 @@ import type { AbstractEventLoop } from "../loop/events.ts";
 import { BufferedProtocol } from "./protocol.ts";
 import type { Transport } from "./transport.ts";
 import type { Server } from "./server.ts";
-import { StreamReader } from "./stream_reader.ts";
+import { _checkLimit, StreamReader } from "./stream_reader.ts";
+import { describe } from "../loop/_describe.ts";
 import { type DrainableProtocol, StreamWriter } from "./stream_writer.ts";
 import type {
   CreateConnectionOptions,
@@ -299,9 +300,13 @@ function serverFactory(
 ): () => _StreamReaderProtocol {
   if (typeof cb !== "function") {
     throw new TypeError(
-      `Cannot start server as 'clientConnected' must be a function: current value is ${typeof cb}`,
+      `Cannot start server as 'clientConnected' must be a function: current value is ${
+        describe(cb)
+      }`,
     );
   }
+  // Checked now, not at each connection.
+  _checkLimit(limit, "start server");
   return () =>
     new _StreamReaderProtocol(new StreamReader({ limit, loop }), cb, loop);
 }

@@ -14,6 +14,10 @@
  * - No peer certificate, cipher or compression details: `getExtraInfo()`
  *   gives `null` for `"peercert"`, `"cipher"` and `"compression"`.
  * - No request for client certificates on the server side.
+ * - No way to close the socket of a handshake in progress: when a handshake
+ *   fails or times out (`sslHandshakeTimeout`), the error is reported at
+ *   once and nothing is delivered, but Deno keeps the socket open until
+ *   the peer sends something or hangs up.
  *
  * @module
  */
@@ -403,7 +407,8 @@ export function checkHandshakeTimeout(
 ): number {
   if (value === undefined || value === null) return 60;
   if (typeof value !== "number" || !(value > 0)) {
-    throw new RangeError(
+    const err = typeof value !== "number" ? TypeError : RangeError;
+    throw new err(
       `Cannot ${what} as 'sslHandshakeTimeout' must be a positive number of seconds: current value is ${
         describe(value)
       }`,

@@ -252,8 +252,13 @@ export class Transport extends ReadTransport {
   /**
    * Writes `data` without blocking; what the OS cannot take now is
    * buffered. Do not modify `data` afterwards (see `WriteTransport`).
+   * After `close()`, `abort()` or the loss of the connection, writes are
+   * dropped without an error, as in asyncio (which logs a warning from the
+   * fifth on); after `writeEof()` they are a `RuntimeError`.
    *
    * @param _data The bytes to write.
+   * @throws {TypeError} If `data` is not a Uint8Array.
+   * @throws {RuntimeError} After `writeEof()`.
    */
   write(_data: Uint8Array): void {
     notImplemented("write()");
