@@ -31,6 +31,7 @@ import {
   startTlsOver,
   tlsError,
 } from "./tls.ts";
+import { checkBacklog, checkFactory, checkPort } from "./_checks.ts";
 
 /** An address given to the module: `[host, port]`, or Deno's address object. */
 export type AddressLike =
@@ -163,16 +164,6 @@ export function futureFrom<T>(
   return fut;
 }
 
-function checkFactory(factory: unknown, what: string): void {
-  if (typeof factory !== "function") {
-    throw new TypeError(
-      `Cannot ${what} as 'protocolFactory' must be a function: current value is ${
-        describe(factory)
-      }`,
-    );
-  }
-}
-
 /**
  * A closed loop takes no new connection, server or socket operation: a
  * `RuntimeError` at the call, as `callSoon()` (asyncio's `_check_closed()`).
@@ -186,31 +177,6 @@ function checkHost(host: unknown, what: string): void {
     throw new TypeError(
       `Cannot ${what} as 'host' must be a host name or an address: current value is ${
         describe(host)
-      }`,
-    );
-  }
-}
-
-function checkPort(port: unknown, what: string): number {
-  if (
-    typeof port !== "number" || !Number.isInteger(port) || port < 0 ||
-    port > 65535
-  ) {
-    throw new (typeof port !== "number" ? TypeError : RangeError)(
-      `Cannot ${what} as 'port' must be an integer from 0 to 65535: current value is ${
-        describe(port)
-      }`,
-    );
-  }
-  return port;
-}
-
-function checkBacklog(backlog: unknown, what: string): void {
-  if (backlog === undefined) return;
-  if (typeof backlog !== "number" || !Number.isInteger(backlog)) {
-    throw new TypeError(
-      `Cannot ${what} as 'backlog' must be an integer: current value is ${
-        describe(backlog)
       }`,
     );
   }
@@ -442,7 +408,7 @@ export function createServer(
   return startServer(loop, () => {
     const what = "create server";
     checkFactory(protocolFactory, what);
-    checkBacklog(options?.backlog, what);
+    checkBacklog(options?.backlog, what, 0);
     const ssl = sslOptions(options?.ssl, what);
     if (ssl !== null) serverTlsOptions(ssl);
     const timeout = checkHandshakeTimeout(options?.sslHandshakeTimeout, what);
@@ -542,7 +508,7 @@ export function createUnixServer(
   return startServer(loop, () => {
     const what = "create Unix server";
     checkFactory(protocolFactory, what);
-    checkBacklog(options?.backlog, what);
+    checkBacklog(options?.backlog, what, 0);
     const ssl = sslOptions(options?.ssl, what);
     if (ssl !== null) {
       throw new NotImplementedError(

@@ -52,6 +52,7 @@ import { WriteFlowControl } from "./_flow_control.ts";
 import { isOSError } from "./_stream_transport.ts";
 import { ownedCopy } from "./_slab.ts";
 import { track, untrack } from "./_abandon.ts";
+import { checkFactory, checkPort } from "./_checks.ts";
 
 /**
  * A UDP socket as Deno gives it (`Deno.DatagramConn`, an unstable API):
@@ -110,20 +111,6 @@ function isOSErrorLike(e: unknown): boolean {
         /lookup address/.test(e.message)));
 }
 
-function checkPort(port: unknown, what: string, name: string): number {
-  if (
-    typeof port !== "number" || !Number.isInteger(port) || port < 0 ||
-    port > 65535
-  ) {
-    throw new TypeError(
-      `Cannot ${what} as the port of '${name}' must be an integer from 0 to 65535: current value is ${
-        describe(port)
-      }`,
-    );
-  }
-  return port;
-}
-
 /** `addr` as `{ hostname, port }`, or a TypeError. */
 function parseAddress(
   addr: unknown,
@@ -131,11 +118,17 @@ function parseAddress(
   name: string,
 ): { hostname: string; port: number } {
   if (Array.isArray(addr) && addr.length === 2 && typeof addr[0] === "string") {
-    return { hostname: addr[0], port: checkPort(addr[1], what, name) };
+    return {
+      hostname: addr[0],
+      port: checkPort(addr[1], what, `the port of '${name}'`),
+    };
   }
   const a = addr as { hostname?: unknown; port?: unknown } | null;
   if (a !== null && typeof a === "object" && typeof a.hostname === "string") {
-    return { hostname: a.hostname, port: checkPort(a.port, what, name) };
+    return {
+      hostname: a.hostname,
+      port: checkPort(a.port, what, `the port of '${name}'`),
+    };
   }
   throw new TypeError(
     `Cannot ${what} as '${name}' must be [host, port] or a Deno.NetAddr: current value is ${
@@ -601,16 +594,6 @@ type ListenDatagram = (options: {
   port: number;
   reuseAddress?: boolean;
 }) => DatagramConnLike;
-
-function checkFactory(factory: unknown, what: string): void {
-  if (typeof factory !== "function") {
-    throw new TypeError(
-      `Cannot ${what} as 'protocolFactory' must be a function: current value is ${
-        describe(factory)
-      }`,
-    );
-  }
-}
 
 const createCo = coroutine(function* <P extends BaseProtocol>(
   loop: AbstractEventLoop,

@@ -33,6 +33,7 @@ import type { BaseProtocol, Protocol, ProtocolFactory } from "./protocol.ts";
 import type { ReadTransport, WriteTransport } from "./transport.ts";
 import { _StreamTransport, type DenoStream } from "./_stream_transport.ts";
 import { track, untrack } from "./_abandon.ts";
+import { checkFactory } from "./_checks.ts";
 
 /**
  * What `connectReadPipe()` reads from: anything with `read(buf)` and
@@ -409,16 +410,6 @@ export function _writeStreamOf(pipe: unknown, what: string): DenoStream {
       describe(pipe)
     }`,
   );
-}
-
-function checkFactory(factory: unknown, what: string): void {
-  if (typeof factory !== "function") {
-    throw new TypeError(
-      `Cannot ${what} as 'protocolFactory' must be a function: current value is ${
-        describe(factory)
-      }`,
-    );
-  }
 }
 
 const connectReadPipeCo = coroutine(function* <P extends BaseProtocol>(

@@ -39,6 +39,7 @@ import {
   _SelectorSocketTransport,
 } from "./selector_transports.ts";
 import type { DatagramTransport, Transport } from "./transport.ts";
+import { checkBacklog, checkFactory, checkPort } from "./_checks.ts";
 
 /** Options of `SelectorEventLoop.createConnection()`. */
 export interface SelectorConnectionOptions {
@@ -157,43 +158,6 @@ function familyOf(family: number | undefined, what: string): number {
       describe(family)
     }`,
   );
-}
-
-function checkFactory(factory: unknown, what: string): void {
-  if (typeof factory !== "function") {
-    throw new TypeError(
-      `Cannot ${what} as 'protocolFactory' must be a function: current value is ${
-        describe(factory)
-      }`,
-    );
-  }
-}
-
-function checkPort(port: unknown, what: string): number {
-  if (
-    typeof port !== "number" || !Number.isInteger(port) || port < 0 ||
-    port > 65535
-  ) {
-    // As the default loop: a wrong type is a TypeError, a bad value a RangeError.
-    throw new (typeof port !== "number" ? TypeError : RangeError)(
-      `Cannot ${what} as 'port' must be an integer from 0 to 65535: current value is ${
-        describe(port)
-      }`,
-    );
-  }
-  return port;
-}
-
-function checkBacklog(backlog: unknown, what: string): number {
-  if (backlog === undefined) return DEFAULT_BACKLOG;
-  if (typeof backlog !== "number" || !Number.isInteger(backlog)) {
-    throw new TypeError(
-      `Cannot ${what} as 'backlog' must be an integer: current value is ${
-        describe(backlog)
-      }`,
-    );
-  }
-  return backlog;
 }
 
 function noTls(ssl: unknown, what: string): void {
@@ -649,7 +613,7 @@ export function createServer(
   return startServer(function* (): Coroutine<Server> {
     const what = "create server";
     checkFactory(protocolFactory, what);
-    const backlog = checkBacklog(options?.backlog, what);
+    const backlog = checkBacklog(options?.backlog, what, DEFAULT_BACKLOG);
     noTls(options?.ssl, "createServer()");
     const setup: ServerSetup = {
       protocolFactory,
@@ -690,7 +654,7 @@ export function createUnixServer(
   return startServer(() => {
     const what = "create Unix server";
     checkFactory(protocolFactory, what);
-    const backlog = checkBacklog(options?.backlog, what);
+    const backlog = checkBacklog(options?.backlog, what, DEFAULT_BACKLOG);
     noTls(options?.ssl, "createUnixServer()");
     const unlink: string[] = [];
     let sock: Socket;
