@@ -203,12 +203,15 @@ export class BaseEventLoop extends AbstractEventLoop {
   override callSoon<A extends unknown[]>(
     callback: (...args: A) => unknown,
     ...args: A
-  ): Handle {
+  ): Handle;
+  override callSoon(callback: AnyFn): Handle {
     this._checkClosed();
     this._checkCallback(callback, "callSoon");
+    // `arguments`, not a rest parameter: a call without arguments (the
+    // common case) then allocates no empty array.
     const h = new Handle(
-      callback as AnyFn,
-      args.length === 0 ? null : args,
+      callback,
+      arguments.length > 1 ? Array.prototype.slice.call(arguments, 1) : null,
       this,
     );
     this._ready.push(h);
@@ -288,7 +291,8 @@ export class BaseEventLoop extends AbstractEventLoop {
     delay: number,
     callback: (...args: A) => unknown,
     ...args: A
-  ): TimerHandle {
+  ): TimerHandle;
+  override callLater(delay: number, callback: AnyFn): TimerHandle {
     if (typeof delay !== "number") {
       throw new TypeError(
         `Cannot schedule callback as 'delay' must be a number of seconds: current value is ${
@@ -302,7 +306,7 @@ export class BaseEventLoop extends AbstractEventLoop {
       );
     }
     this._checkCallback(callback, "callLater");
-    return this.callAt(this.time() + delay, callback, ...args);
+    return this._timer(this.time() + delay, callback, arguments);
   }
 
   /**
@@ -316,7 +320,8 @@ export class BaseEventLoop extends AbstractEventLoop {
     when: number,
     callback: (...args: A) => unknown,
     ...args: A
-  ): TimerHandle {
+  ): TimerHandle;
+  override callAt(when: number, callback: AnyFn): TimerHandle {
     if (typeof when !== "number" || Number.isNaN(when)) {
       const err = typeof when !== "number" ? TypeError : RangeError;
       throw new err(
@@ -325,13 +330,22 @@ export class BaseEventLoop extends AbstractEventLoop {
         }`,
       );
     }
-    this._checkClosed();
     this._checkCallback(callback, "callAt");
+    return this._timer(when, callback, arguments);
+  }
+
+  /**
+   * @internal A timer handle for `callback` with the arguments that follow
+   * the first two in `callArgs` (the caller's `arguments`: no array is
+   * made when there are none).
+   */
+  _timer(when: number, callback: AnyFn, callArgs: IArguments): TimerHandle {
+    this._checkClosed();
     const h = new TimerHandle(
       when,
       0,
-      callback as AnyFn,
-      args.length === 0 ? null : args,
+      callback,
+      callArgs.length > 2 ? Array.prototype.slice.call(callArgs, 2) : null,
       this,
     );
     this._addTimer(h);
