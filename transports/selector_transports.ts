@@ -601,6 +601,8 @@ export class _SelectorDatagramTransport extends DatagramTransport {
   _buffer: [Uint8Array, SocketAddressLike | null][] = [];
   /** @internal What `_buffer` counts for (bytes plus a header each). */
   _bufferSize = 0;
+  /** @internal Datagrams dropped after `close()` (logged from the fifth). */
+  _droppedSends = 0;
   /** @internal */ _flow: WriteFlowControl;
 
   /** Makes the transport; `connectionMade()` and reading are scheduled. */
@@ -750,11 +752,13 @@ export class _SelectorDatagramTransport extends DatagramTransport {
         "Cannot send as 'addr' must be given: the transport is not connected",
       );
     }
-    if (this._connLost > 0 && this._address !== null) {
-      if (this._connLost >= LOG_THRESHOLD_FOR_CONNLOST_WRITES) {
-        console.warn("socket.send() raised exception.");
+    if (this._connLost > 0 || this._closing) {
+      // After close() or abort(), datagrams are dropped (as the default
+      // loop's endpoints do; CPython still sends those of an unconnected
+      // endpoint, and reports EBADF to errorReceived() after connectionLost()).
+      if (++this._droppedSends >= LOG_THRESHOLD_FOR_CONNLOST_WRITES) {
+        console.warn("socket.sendto() raised exception.");
       }
-      this._connLost++;
       return;
     }
     if (this._buffer.length === 0) {
