@@ -517,7 +517,13 @@ export class SelectorEventLoop extends BaseEventLoop {
     if (!handle._cancelled) this.removeWriter(fd);
   }
 
-  /** @internal Waits for `fd` to be readable, then retries `attempt`. */
+  /**
+   * @internal Waits for `fd` to be readable, then retries `attempt`. If
+   * the socket closes meanwhile, the reader is removed before its
+   * descriptor closes (a descriptor closed while registered leaves the
+   * kernel's set but not the selector's map, and its number comes back
+   * with the next socket) and `fut` fails with `EBADF`.
+   */
   _waitReadable<T>(
     fut: Future<T>,
     sock: Socket,
@@ -526,11 +532,19 @@ export class SelectorEventLoop extends BaseEventLoop {
     const fd = sock._fd();
     this._ensureFdNoTransport(fd);
     const handle = this._addReader(fd, attempt, [fut]);
-    fut.addDoneCallback(() => this._readDone(fd, handle));
+    const onClose = () => {
+      if (!handle._cancelled) this._removeReader(fd);
+      this._closedUnder(fut);
+    };
+    (sock._onClose ??= new Set()).add(onClose);
+    fut.addDoneCallback(() => {
+      sock._onClose?.delete(onClose);
+      this._readDone(fd, handle);
+    });
     return fut;
   }
 
-  /** @internal Waits for `fd` to be writable, then retries `attempt`. */
+  /** @internal Waits for `fd` to be writable, then retries `attempt` (see `_waitReadable`). */
   _waitWritable<T>(
     fut: Future<T>,
     sock: Socket,
@@ -539,8 +553,24 @@ export class SelectorEventLoop extends BaseEventLoop {
     const fd = sock._fd();
     this._ensureFdNoTransport(fd);
     const handle = this._addWriter(fd, attempt, [fut]);
-    fut.addDoneCallback(() => this._writeDone(fd, handle));
+    const onClose = () => {
+      if (!handle._cancelled) this._removeWriter(fd);
+      this._closedUnder(fut);
+    };
+    (sock._onClose ??= new Set()).add(onClose);
+    fut.addDoneCallback(() => {
+      sock._onClose?.delete(onClose);
+      this._writeDone(fd, handle);
+    });
     return fut;
+  }
+
+  /** @internal The socket a sock* call waits on was closed. */
+  _closedUnder(fut: Future<unknown>): void {
+    if (fut.done() || this._closed) return;
+    fut.setException(
+      osError(E.EBADF, "Bad file descriptor: the socket was closed"),
+    );
   }
 
   /**

@@ -476,6 +476,12 @@ export class Socket implements Disposable {
   readonly proto: number;
   #fd: number;
   #blocking: boolean;
+  /**
+   * @internal What to call when the socket closes, while its descriptor is
+   * still open: the loop calls (`sockRecv()`, ...) waiting on it, which
+   * unregister it and fail.
+   */
+  _onClose: Set<() => void> | null = null;
 
   /**
    * Creates a socket (Python's `socket.socket(family, type, proto,
@@ -1023,6 +1029,7 @@ export class Socket implements Disposable {
   close(): void {
     const fd = this.#fd;
     if (fd < 0) return;
+    this.#closing();
     this.#fd = -1;
     // Linux closes the descriptor even when close() reports EINTR.
     libc().fn.close(fd);
@@ -1036,8 +1043,23 @@ export class Socket implements Disposable {
    */
   detach(): number {
     const fd = this.#fd;
+    if (fd >= 0) this.#closing();
     this.#fd = -1;
     return fd;
+  }
+
+  /** Tells what waits on the socket that it is closing. */
+  #closing(): void {
+    const watchers = this._onClose;
+    if (watchers === null) return;
+    this._onClose = null;
+    for (const watcher of watchers) {
+      try {
+        watcher();
+      } catch {
+        // A closed loop: nothing waits there any more.
+      }
+    }
   }
 
   /** Closes the socket (`using sock = socket()`). */
