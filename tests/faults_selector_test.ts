@@ -13,6 +13,7 @@ import {
   ConnectionResetError,
   DatagramProtocol,
   type DatagramTransport,
+  IncompleteReadError,
   OSError,
   SelectorEventLoop,
   SO_SNDBUF,
@@ -21,6 +22,7 @@ import {
   socket,
   socketpair,
   SOL_SOCKET,
+  startServer,
 } from "../mod.ts";
 import { recordExceptions } from "./_helpers.ts";
 import { forEachLoop, SELECTOR } from "./_loops.ts";
@@ -472,6 +474,61 @@ forEachLoop(
       q.close();
       await tick(5);
       assert.deepEqual(q.p.events, [], "no callback after the loop closed");
+    });
+  },
+);
+
+// ---- a peer that resets a stream connection (SO_LINGER 0), both loops ----
+
+forEachLoop(
+  "StreamReader: a peer that resets mid-read (SO_LINGER 0) fails the read with ConnectionReset, after every byte that came before it",
+  async (kind) => {
+    await noUnhandledRejections(async () => {
+      const loop = kind.make() as SelectorEventLoop;
+      const seen = recordExceptions(loop);
+      try {
+        await loop.runUntilComplete(async () => {
+          const outcome = loop.createFuture<unknown>();
+          const server = await startServer(
+            async (r, w) => {
+              const first = await r.readexactly(10);
+              try {
+                await r.readexactly(1000);
+                outcome.setResult("no error");
+              } catch (e) {
+                outcome.setResult([dec(first), e]);
+              }
+              w.close();
+            },
+            "127.0.0.1",
+            0,
+          );
+          const client = socket();
+          client.connect(server.sockets[0].addr as Deno.NetAddr);
+          resetOnClose(client);
+          client.sendall(enc("0123456789"));
+          client.sendall(enc("abc"));
+          await tick(10);
+          client.close(); // RST
+          const [first, e] = await outcome as [string, Error];
+          assert.equal(first, "0123456789");
+          if (kind === SELECTOR) {
+            assert.ok(e instanceof ConnectionResetError, `got ${e}`);
+          } else if (e instanceof IncompleteReadError) {
+            assert.equal(dec(e.partial), "abc"); // Deno may report EOF
+          } else {
+            assert.ok(e instanceof Deno.errors.ConnectionReset, `got ${e}`);
+          }
+          assert.ok(
+            e instanceof Deno.errors.ConnectionReset || kind !== SELECTOR,
+          );
+          server.close();
+          await server.waitClosed();
+        });
+        assert.deepEqual(seen.map((c) => c.message), []);
+      } finally {
+        loop.close();
+      }
     });
   },
 );
