@@ -197,7 +197,7 @@ Deno.test("an unconnected endpoint needs an address for sendto()", async () => {
       () => t.sendto("x" as unknown as Uint8Array, ["127.0.0.1", 9]),
       TypeError,
     );
-    assert.throws(() => t.sendto(enc("x"), ["127.0.0.1", 70000]), TypeError);
+    assert.throws(() => t.sendto(enc("x"), ["127.0.0.1", 70000]), RangeError);
     assert.throws(() => t.sendto(enc("x"), "127.0.0.1:9" as never), TypeError);
     t.close();
     await p.done;
@@ -455,7 +455,7 @@ Deno.test("loop.createDatagramEndpoint() checks its options", async () => {
     await rejects({ sock: {}, localAddr: ["127.0.0.1", 0] }, RangeError);
     await rejects({ sock: {} }, TypeError);
     await rejects({ localAddr: "127.0.0.1" }, TypeError);
-    await rejects({ localAddr: ["127.0.0.1", -1] }, TypeError);
+    await rejects({ localAddr: ["127.0.0.1", -1] }, RangeError);
     await rejects(
       { localAddr: ["::1", 0], remoteAddr: ["127.0.0.1", 9] },
       Deno.errors.NotFound,

@@ -52,6 +52,7 @@ import { WriteFlowControl } from "./_flow_control.ts";
 import { isOSError } from "./_stream_transport.ts";
 import { ownedCopy } from "./_slab.ts";
 import { track, untrack } from "./_abandon.ts";
+import { _lookupFailed } from "./os_errors.ts";
 
 /**
  * A UDP socket as Deno gives it (`Deno.DatagramConn`, an unstable API):
@@ -115,7 +116,7 @@ function checkPort(port: unknown, what: string, name: string): number {
     typeof port !== "number" || !Number.isInteger(port) || port < 0 ||
     port > 65535
   ) {
-    throw new TypeError(
+    throw new (typeof port !== "number" ? TypeError : RangeError)(
       `Cannot ${what} as the port of '${name}' must be an integer from 0 to 65535: current value is ${
         describe(port)
       }`,
@@ -619,6 +620,13 @@ const createCo = coroutine(function* <P extends BaseProtocol>(
 ): Coroutine<[DatagramTransport, P]> {
   const what = "create datagram endpoint";
   checkFactory(protocolFactory, what);
+  if (options != null && typeof options !== "object") {
+    throw new TypeError(
+      `Cannot ${what} as 'options' must be an object: current value is ${
+        describe(options)
+      }`,
+    );
+  }
   const o = options ?? {};
   const family = o.family ?? 0;
   if (family !== 0 && family !== 4 && family !== 6) {
@@ -708,12 +716,16 @@ const createCo = coroutine(function* <P extends BaseProtocol>(
         "createDatagramEndpoint() needs Deno.listenDatagram, an unstable API: run Deno with --unstable-net",
       );
     }
-    conn = listen({
-      transport: "udp",
-      hostname: bindHost,
-      port: local?.port ?? 0,
-      reuseAddress: o.reusePort ?? false,
-    });
+    try {
+      conn = listen({
+        transport: "udp",
+        hostname: bindHost,
+        port: local?.port ?? 0,
+        reuseAddress: o.reusePort ?? false,
+      });
+    } catch (e) {
+      throw _lookupFailed(e, bindHost);
+    }
   }
   let protocol: P;
   try {
