@@ -97,7 +97,14 @@ function fdOf(fd: FileObject, what: string): number {
     }
     n = fileno.call(fd);
   }
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+  if (typeof n !== "number") {
+    throw new TypeError(
+      `Cannot ${what} as 'fd' must be a descriptor or have fileno(): current value is ${
+        describe(n)
+      }`,
+    );
+  }
+  if (!Number.isInteger(n) || n < 0) {
     throw new RangeError(
       `Cannot ${what} as 'fd' must be a descriptor >= 0: current value is ${
         describe(n)
@@ -122,7 +129,11 @@ function checkSocket(
   if (loop?._debug && sock.getBlocking() && !sock.closed) {
     // A blocking socket would block the whole thread (CPython checks this
     // in debug mode too).
-    throw new RangeError("the socket must be non-blocking");
+    throw new RangeError(
+      `Cannot ${what} as 'sock' must be non-blocking in debug mode: current value is ${
+        describe(sock)
+      }`,
+    );
   }
   return sock;
 }
@@ -1510,7 +1521,7 @@ export class SelectorEventLoop extends BaseEventLoop {
 
 function checkCount(n: unknown, what: string, name: string): number {
   if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
-    throw new RangeError(
+    throw new (typeof n !== "number" ? TypeError : RangeError)(
       `Cannot ${what} as '${name}' must be an integer >= 0: current value is ${
         describe(n)
       }`,
