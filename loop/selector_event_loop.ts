@@ -171,6 +171,11 @@ function resolved<T>(loop: SelectorEventLoop, value: T): Future<T> {
  * the streams API works on them unchanged. `server.sockets` are `Socket`s.
  * There is no TLS (`ssl` is a `NotImplementedError`).
  *
+ * A `Socket` closed while a `sock*` call waits on it fails that call with
+ * `OSError` `EBADF` at once, and leaves nothing registered in the selector
+ * (asyncio leaves the call waiting). Descriptors given to `addReader()` as
+ * numbers must be removed before they are closed, as in asyncio.
+ *
  * @example The seed's `add_reader` echo server, one client
  * ```ts
  * import { SelectorEventLoop, socket } from "@asyncio/asyncio";
