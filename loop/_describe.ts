@@ -33,7 +33,8 @@ export function describe(value: unknown): string {
           if (text.length <= 120) return text;
         } catch { /* fall through */ }
       }
-      return ctor?.name ? `a ${ctor.name} object` : "an object";
+      if (!ctor?.name) return "an object";
+      return `${/^[AEIOU]/.test(ctor.name) ? "an" : "a"} ${ctor.name} object`;
     }
     default:
       return String(value);

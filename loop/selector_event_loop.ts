@@ -97,7 +97,14 @@ function fdOf(fd: FileObject, what: string): number {
     }
     n = fileno.call(fd);
   }
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+  if (typeof n !== "number") {
+    throw new TypeError(
+      `Cannot ${what} as 'fd' must be a descriptor or have fileno(): current value is ${
+        describe(n)
+      }`,
+    );
+  }
+  if (!Number.isInteger(n) || n < 0) {
     throw new RangeError(
       `Cannot ${what} as 'fd' must be a descriptor >= 0: current value is ${
         describe(n)
@@ -122,7 +129,11 @@ function checkSocket(
   if (loop?._debug && sock.getBlocking() && !sock.closed) {
     // A blocking socket would block the whole thread (CPython checks this
     // in debug mode too).
-    throw new RangeError("the socket must be non-blocking");
+    throw new RangeError(
+      `Cannot ${what} as 'sock' must be non-blocking in debug mode: current value is ${
+        describe(sock)
+      }`,
+    );
   }
   return sock;
 }
@@ -159,6 +170,11 @@ function resolved<T>(loop: SelectorEventLoop, value: T): Future<T> {
  * send at once when nothing is queued, and follow asyncio's flow control;
  * the streams API works on them unchanged. `server.sockets` are `Socket`s.
  * There is no TLS (`ssl` is a `NotImplementedError`).
+ *
+ * A `Socket` closed while a `sock*` call waits on it fails that call with
+ * `OSError` `EBADF` at once, and leaves nothing registered in the selector
+ * (asyncio leaves the call waiting). Descriptors given to `addReader()` as
+ * numbers must be removed before they are closed, as in asyncio.
  *
  * @example The seed's `add_reader` echo server, one client
  * ```ts
@@ -517,7 +533,13 @@ export class SelectorEventLoop extends BaseEventLoop {
     if (!handle._cancelled) this.removeWriter(fd);
   }
 
-  /** @internal Waits for `fd` to be readable, then retries `attempt`. */
+  /**
+   * @internal Waits for `fd` to be readable, then retries `attempt`. If
+   * the socket closes meanwhile, the reader is removed before its
+   * descriptor closes (a descriptor closed while registered leaves the
+   * kernel's set but not the selector's map, and its number comes back
+   * with the next socket) and `fut` fails with `EBADF`.
+   */
   _waitReadable<T>(
     fut: Future<T>,
     sock: Socket,
@@ -526,11 +548,19 @@ export class SelectorEventLoop extends BaseEventLoop {
     const fd = sock._fd();
     this._ensureFdNoTransport(fd);
     const handle = this._addReader(fd, attempt, [fut]);
-    fut.addDoneCallback(() => this._readDone(fd, handle));
+    const onClose = () => {
+      if (!handle._cancelled) this._removeReader(fd);
+      this._closedUnder(fut);
+    };
+    (sock._onClose ??= new Set()).add(onClose);
+    fut.addDoneCallback(() => {
+      sock._onClose?.delete(onClose);
+      this._readDone(fd, handle);
+    });
     return fut;
   }
 
-  /** @internal Waits for `fd` to be writable, then retries `attempt`. */
+  /** @internal Waits for `fd` to be writable, then retries `attempt` (see `_waitReadable`). */
   _waitWritable<T>(
     fut: Future<T>,
     sock: Socket,
@@ -539,8 +569,24 @@ export class SelectorEventLoop extends BaseEventLoop {
     const fd = sock._fd();
     this._ensureFdNoTransport(fd);
     const handle = this._addWriter(fd, attempt, [fut]);
-    fut.addDoneCallback(() => this._writeDone(fd, handle));
+    const onClose = () => {
+      if (!handle._cancelled) this._removeWriter(fd);
+      this._closedUnder(fut);
+    };
+    (sock._onClose ??= new Set()).add(onClose);
+    fut.addDoneCallback(() => {
+      sock._onClose?.delete(onClose);
+      this._writeDone(fd, handle);
+    });
     return fut;
+  }
+
+  /** @internal The socket a sock* call waits on was closed. */
+  _closedUnder(fut: Future<unknown>): void {
+    if (fut.done() || this._closed) return;
+    fut.setException(
+      osError(E.EBADF, "Bad file descriptor: the socket was closed"),
+    );
   }
 
   /**
@@ -1480,7 +1526,7 @@ export class SelectorEventLoop extends BaseEventLoop {
 
 function checkCount(n: unknown, what: string, name: string): number {
   if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
-    throw new RangeError(
+    throw new (typeof n !== "number" ? TypeError : RangeError)(
       `Cannot ${what} as '${name}' must be an integer >= 0: current value is ${
         describe(n)
       }`,

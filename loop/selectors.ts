@@ -139,7 +139,14 @@ function fdOf(fileobj: FileObject, what: string): number {
     }
     fd = fileno.call(fileobj);
   }
-  if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0) {
+  if (typeof fd !== "number") {
+    throw new TypeError(
+      `Cannot ${what} as 'fileobj' must be a descriptor or have fileno(): current value is ${
+        describe(fd)
+      }`,
+    );
+  }
+  if (!Number.isInteger(fd) || fd < 0) {
     throw new RangeError(
       `Cannot ${what} as 'fileobj' must be a descriptor >= 0: current value is ${
         describe(fd)
@@ -154,7 +161,7 @@ function checkEvents(events: unknown, what: string): number {
     typeof events !== "number" || !Number.isInteger(events) || events === 0 ||
     (events & ~(EVENT_READ | EVENT_WRITE)) !== 0
   ) {
-    throw new RangeError(
+    throw new (typeof events !== "number" ? TypeError : RangeError)(
       `Cannot ${what} as 'events' must be EVENT_READ, EVENT_WRITE or both: current value is ${
         describe(events)
       }`,
@@ -167,7 +174,7 @@ function checkEvents(events: unknown, what: string): number {
 function timeoutMs(timeout: number | null | undefined): number {
   if (timeout == null || timeout === Infinity) return -1;
   if (typeof timeout !== "number" || Number.isNaN(timeout)) {
-    throw new TypeError(
+    throw new (typeof timeout !== "number" ? TypeError : RangeError)(
       `Cannot select as 'timeout' must be a number of seconds or null: current value is ${
         describe(timeout)
       }`,

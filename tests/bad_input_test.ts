@@ -31,43 +31,10 @@ import {
 import { withLoop, withTestLoop } from "./_helpers.ts";
 import { dec, enc, portOf } from "./_net_helpers.ts";
 import { noUnhandledRejections } from "./_unhandled.ts";
-
-type ErrorClass = new (...args: never[]) => Error;
-
-/** A bad call: what it is, the call, the error class, and what the message must say. */
-type Case = [string, () => unknown, ErrorClass, RegExp];
+import { matrix, STD } from "./_matrix.ts";
 
 /** Inputs tried, for the reliability report. */
 let tried = 0;
-
-/**
- * Runs each bad call (awaiting what it returns, so a rejection counts as
- * its error), checks the error, then `stillWorks()`.
- */
-async function matrix(
-  cases: Case[],
-  stillWorks: () => Promise<void> | void,
-): Promise<void> {
-  for (const [what, call, cls, says] of cases) {
-    tried++;
-    let error: unknown = null;
-    try {
-      const r = call();
-      if (
-        r !== null && typeof (r as PromiseLike<unknown>)?.then === "function"
-      ) {
-        await r;
-      }
-    } catch (e) {
-      error = e;
-    }
-    assert.ok(error instanceof cls, `${what}: got ${error}, not ${cls.name}`);
-    assert.match((error as Error).message, says, what);
-    await stillWorks();
-  }
-}
-
-const STD = /Cannot .+ as '.+' must .+: current value is .+/;
 
 Deno.test("loop, futures and toolkit: bad arguments get TypeError/RangeError naming them; the loop goes on", async () => {
   await noUnhandledRejections(() =>
@@ -80,7 +47,7 @@ Deno.test("loop, futures and toolkit: bad arguments get TypeError/RangeError nam
         );
       };
       const aw = () => loop.createFuture<number>();
-      await matrix([
+      tried += await matrix([
         [
           "callSoon(42)",
           () => loop.callSoon(42 as never),
@@ -310,7 +277,7 @@ Deno.test("StreamReader: a limit of 0, an empty separator and bad sizes get clea
           `line ${fed}\n`,
         );
       };
-      await matrix([
+      tried += await matrix([
         [
           "new StreamReader({ limit: 0 })",
           () => new StreamReader({ limit: 0, loop }),
@@ -426,7 +393,7 @@ Deno.test("connections and servers: bad hosts, ports, families, limits and TLS o
       await writer.waitClosed();
     };
     const cb = () => {};
-    await matrix([
+    tried += await matrix([
       [
         "openConnection(42, port)",
         () => openConnection(42 as never, port),
@@ -587,7 +554,7 @@ Deno.test("transports and writers: bad data, bad limits, writes after writeEof()
       await writer.drain();
       assert.equal(dec(await reader.readline()), `echo ${n}\n`);
     };
-    await matrix([
+    tried += await matrix([
       [
         "write('s')",
         () => writer.write("s" as never),
@@ -636,7 +603,7 @@ Deno.test("transports and writers: bad data, bad limits, writes after writeEof()
 
     // After writeEof(): writes are a RuntimeError; reading goes on.
     writer.writeEof();
-    await matrix([
+    tried += await matrix([
       [
         "write() after writeEof()",
         () => writer.write(enc("x")),
@@ -669,7 +636,7 @@ Deno.test("closed loops: scheduling, running, connecting and serving are a Runti
     const loop = newEventLoop();
     loop.close();
     const f = () => {};
-    await matrix([
+    tried += await matrix([
       [
         "callSoon()",
         () => loop.callSoon(f),
@@ -735,7 +702,7 @@ Deno.test("signals: an unknown signal, a number or an uncatchable one get clear 
   const loop = newEventLoop();
   try {
     const f = () => {};
-    await matrix([
+    tried += await matrix([
       [
         "addSignalHandler('SIGFOO')",
         () => loop.addSignalHandler("SIGFOO", f),
@@ -781,7 +748,7 @@ Deno.test("executor: a module it cannot load, a missing export or a bad referenc
     const missing = new URL("./fixtures/no_such_module.ts", import.meta.url);
     const broken = "data:text/javascript,export function f( {";
     const work = new URL("./fixtures/work_module.ts", import.meta.url);
-    await matrix([
+    tried += await matrix([
       [
         "{ module: <missing file> }",
         () => loop.runInExecutor(pool, { module: missing, name: "f" }),

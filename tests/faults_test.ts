@@ -27,6 +27,7 @@ import {
   WorkerPoolExecutor,
 } from "../mod.ts";
 import { withLoop, withTestLoop } from "./_helpers.ts";
+import { forEachLoop } from "./_loops.ts";
 import { dec, enc, portOf, readAll, readN } from "./_net_helpers.ts";
 import { noUnhandledRejections } from "./_unhandled.ts";
 
@@ -45,87 +46,93 @@ function isResetError(e: unknown): boolean {
 
 // ---- peers that reset or half-close ----
 
-Deno.test("StreamWriter.drain() raises the reset of a peer that resets mid-write; the connection ends once", async () => {
-  await run(async (loop) => {
-    let error: unknown = null;
-    let lost = 0;
-    const ended = loop.createFuture<void>();
-    const server = await startServer(
-      async (_reader, writer) => {
-        const t = writer.transport;
-        const protocol = t.getProtocol();
-        const lostBefore = protocol.connectionLost.bind(protocol);
-        protocol.connectionLost = (exc) => {
-          lost++;
-          lostBefore(exc);
-        };
-        const chunk = new Uint8Array(256 * 1024);
-        try {
-          for (let i = 0; i < 512; i++) {
-            writer.write(chunk);
-            await writer.drain();
+forEachLoop(
+  "StreamWriter.drain() raises the reset of a peer that resets mid-write; the connection ends once",
+  async () => {
+    await run(async (loop) => {
+      let error: unknown = null;
+      let lost = 0;
+      const ended = loop.createFuture<void>();
+      const server = await startServer(
+        async (_reader, writer) => {
+          const t = writer.transport;
+          const protocol = t.getProtocol();
+          const lostBefore = protocol.connectionLost.bind(protocol);
+          protocol.connectionLost = (exc) => {
+            lost++;
+            lostBefore(exc);
+          };
+          const chunk = new Uint8Array(256 * 1024);
+          try {
+            for (let i = 0; i < 512; i++) {
+              writer.write(chunk);
+              await writer.drain();
+            }
+          } catch (e) {
+            error = e;
           }
-        } catch (e) {
-          error = e;
-        }
-        await assert.rejects(async () => await writer.waitClosed());
-        ended.setResult(undefined);
-      },
-      "127.0.0.1",
-      0,
-    );
-    const client = await Deno.connect({
-      hostname: "127.0.0.1",
-      port: portOf(server),
+          await assert.rejects(async () => await writer.waitClosed());
+          ended.setResult(undefined);
+        },
+        "127.0.0.1",
+        0,
+      );
+      const client = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: portOf(server),
+      });
+      await readN(client, 1024 * 1024);
+      client.close(); // with unread data: the kernel sends a reset
+      await ended;
+      assert.ok(isResetError(error), `got ${error}`);
+      assert.equal(lost, 1);
+      server.close();
+      await server.waitClosed();
     });
-    await readN(client, 1024 * 1024);
-    client.close(); // with unread data: the kernel sends a reset
-    await ended;
-    assert.ok(isResetError(error), `got ${error}`);
-    assert.equal(lost, 1);
-    server.close();
-    await server.waitClosed();
-  });
-});
+  },
+);
 
-Deno.test("StreamReader keeps every byte of a peer that resets mid-read (Deno reports the reset as EOF)", async () => {
-  await run(async (loop) => {
-    const result = loop.createFuture<unknown>();
-    const server = await startServer(
-      async (reader, writer) => {
-        writer.write(new Uint8Array(1000)); // the client never reads it
-        try {
-          result.setResult(await reader.readexactly(1000));
-        } catch (e) {
-          result.setResult(e);
-        }
-        // The next write fails: the connection is gone.
-        writer.write(new Uint8Array(10));
-        await sleep(0.01);
-        writer.write(new Uint8Array(10));
-        await assert.rejects(async () => await writer.drain(), isResetError);
-      },
-      "127.0.0.1",
-      0,
-    );
-    const client = await Deno.connect({
-      hostname: "127.0.0.1",
-      port: portOf(server),
+forEachLoop(
+  "StreamReader keeps every byte of a peer that resets mid-read, or fails with the reset (the default loop sees it as EOF)",
+  async () => {
+    await run(async (loop) => {
+      const result = loop.createFuture<unknown>();
+      const server = await startServer(
+        async (reader, writer) => {
+          writer.write(new Uint8Array(1000)); // the client never reads it
+          try {
+            result.setResult(await reader.readexactly(1000));
+          } catch (e) {
+            result.setResult(e);
+          }
+          // The next write fails: the connection is gone.
+          writer.write(new Uint8Array(10));
+          await sleep(0.01);
+          writer.write(new Uint8Array(10));
+          await assert.rejects(async () => await writer.drain(), isResetError);
+        },
+        "127.0.0.1",
+        0,
+      );
+      const client = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: portOf(server),
+      });
+      await client.write(enc("0123456789"));
+      await sleep(0.02);
+      client.close(); // unread data: reset
+      const e = await result;
+      if (e instanceof IncompleteReadError) {
+        assert.equal(dec(e.partial), "0123456789", "no byte lost");
+        assert.equal(e.expected, 1000);
+      } else {
+        assert.ok(isResetError(e), `got ${e}`);
+      }
+      server.close();
+      await server.waitClosed();
     });
-    await client.write(enc("0123456789"));
-    await sleep(0.02);
-    client.close(); // unread data: reset
-    const e = await result;
-    if (e instanceof IncompleteReadError) {
-      assert.equal(dec(e.partial), "0123456789", "no byte lost");
-      assert.equal(e.expected, 1000);
-    } else {
-      assert.ok(isResetError(e), `got ${e}`);
-    }
-    server.close();
-    await server.waitClosed();
-  });
-});
+  },
+);
 
 Deno.test("StreamWriter.writeEof() half-closes both ways: each side still reads what the other sends after", async () => {
   await run(async () => {

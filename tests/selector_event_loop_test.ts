@@ -544,7 +544,7 @@ test("SelectorEventLoop.sock*() in debug mode reject a blocking socket with Rang
       const [a, b] = socketpair();
       await assert.rejects(async () => await loop.sockRecv(a, 1), {
         name: "RangeError",
-        message: "the socket must be non-blocking",
+        message: /Cannot receive as 'sock' must be non-blocking in debug mode/,
       });
       a.setBlocking(false);
       b.send(enc("k"));

@@ -228,7 +228,8 @@ Deno.test("Process.sendSignal() rejects a bad signal", async () => {
       () => proc.sendSignal("SIGNOPE" as Deno.Signal),
       RangeError,
     );
-    assert.throws(() => proc.sendSignal(1.5), TypeError);
+    assert.throws(() => proc.sendSignal(1.5), RangeError);
+    assert.throws(() => proc.sendSignal({} as never), TypeError);
     proc.kill();
     await proc.wait();
   });

@@ -21,6 +21,7 @@ import type { Transport } from "./transport.ts";
 import { _StreamTransport } from "./_stream_transport.ts";
 import { _SocketTransport } from "./socket_transport.ts";
 import { Server } from "./server.ts";
+import { _lookupFailed } from "./os_errors.ts";
 import {
   checkHandshakeTimeout,
   clientTlsOptions,
@@ -322,7 +323,11 @@ export function createConnection<P extends BaseProtocol>(
           Math.round(delay * 1000),
         );
       }
-      conn = await Deno.connect(connectOptions);
+      try {
+        conn = await Deno.connect(connectOptions);
+      } catch (e) {
+        throw _lookupFailed(e, host);
+      }
       name = host;
     }
     if (ssl === null) {
@@ -359,7 +364,7 @@ function listenAll(
           hosts.length > 1 && hostname === "::" &&
           e instanceof Deno.errors.AddrInUse
         ) continue;
-        throw e;
+        throw _lookupFailed(e, hostname);
       }
     }
   } catch (e) {
@@ -818,7 +823,11 @@ export function sockConnect(
   checkOpen(loop);
   return futureFrom(loop, async () => {
     const opts = toConnectOptions(address);
-    return await Deno.connect(opts as Deno.ConnectOptions);
+    try {
+      return await Deno.connect(opts as Deno.ConnectOptions);
+    } catch (e) {
+      throw _lookupFailed(e, (opts as { hostname?: string }).hostname ?? "");
+    }
   }, (conn) => conn.close());
 }
 

@@ -53,6 +53,7 @@ import { isOSError } from "./_stream_transport.ts";
 import { ownedCopy } from "./_slab.ts";
 import { track, untrack } from "./_abandon.ts";
 import { checkFactory, checkPort } from "./_checks.ts";
+import { _lookupFailed } from "./os_errors.ts";
 
 /**
  * A UDP socket as Deno gives it (`Deno.DatagramConn`, an unstable API):
@@ -602,6 +603,13 @@ const createCo = coroutine(function* <P extends BaseProtocol>(
 ): Coroutine<[DatagramTransport, P]> {
   const what = "create datagram endpoint";
   checkFactory(protocolFactory, what);
+  if (options != null && typeof options !== "object") {
+    throw new TypeError(
+      `Cannot ${what} as 'options' must be an object: current value is ${
+        describe(options)
+      }`,
+    );
+  }
   const o = options ?? {};
   const family = o.family ?? 0;
   if (family !== 0 && family !== 4 && family !== 6) {
@@ -691,12 +699,16 @@ const createCo = coroutine(function* <P extends BaseProtocol>(
         "createDatagramEndpoint() needs Deno.listenDatagram, an unstable API: run Deno with --unstable-net",
       );
     }
-    conn = listen({
-      transport: "udp",
-      hostname: bindHost,
-      port: local?.port ?? 0,
-      reuseAddress: o.reusePort ?? false,
-    });
+    try {
+      conn = listen({
+        transport: "udp",
+        hostname: bindHost,
+        port: local?.port ?? 0,
+        reuseAddress: o.reusePort ?? false,
+      });
+    } catch (e) {
+      throw _lookupFailed(e, bindHost);
+    }
   }
   let protocol: P;
   try {

@@ -741,6 +741,7 @@ function plainOSErrorOn(base: ErrorBase): ErrorClass {
         init(this, "OSError", code, strerror, [OSError]);
       }
     };
+    Object.defineProperty(cls, "name", { value: "OSError" });
     plainClasses.set(base, cls);
   }
   return cls;
@@ -767,6 +768,27 @@ export function _osError(
   const base = DENO_BASES.get(code);
   if (base !== undefined) return new (plainOSErrorOn(base))(code, text);
   return new OSError(code, text);
+}
+
+/**
+ * @internal Deno's failed name lookup (a plain `Error`, "failed to lookup
+ * address information", which does not say for what) as Python's
+ * `socket.gaierror` naming `host`; any other error as it is.
+ */
+export function _lookupFailed(e: unknown, host: string): unknown {
+  if (
+    e instanceof Error && e.constructor === Error &&
+    /failed to lookup address information/.test(e.message)
+  ) {
+    const detail = e.message.replace(
+      /^failed to lookup address information: /,
+      "",
+    );
+    return new gaierror(-2, `${detail} (${JSON.stringify(host)})`, {
+      cause: e,
+    });
+  }
+  return e;
 }
 
 /**

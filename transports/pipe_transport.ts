@@ -16,7 +16,11 @@
  * stream (a subprocess's `stdout`, `Deno.FsFile.readable`, `fetch()` bodies)
  * is read with a BYOB reader into one recycled buffer; other streams are
  * read chunk by chunk. Writes to a `WritableStream` go 256 KiB at a time, so
- * the transport's buffer size counts what the stream has not taken yet.
+ * the transport's buffer size counts what the stream has not taken yet. A
+ * Web Stream that errors (its reader cancelled it, its writer aborted it)
+ * is a broken pipe: `connectionLost()` gets a `Deno.errors.BrokenPipe`
+ * whose `cause` is the stream's reason, and nothing is reported to the
+ * loop's exception handler.
  *
  * As in asyncio, a transport owns its pipe: closing the transport closes
  * it (`Deno.stdout` included).
@@ -31,7 +35,11 @@ import type { AbstractEventLoop } from "../loop/events.ts";
 import { describe } from "../loop/_describe.ts";
 import type { BaseProtocol, Protocol, ProtocolFactory } from "./protocol.ts";
 import type { ReadTransport, WriteTransport } from "./transport.ts";
-import { _StreamTransport, type DenoStream } from "./_stream_transport.ts";
+import {
+  _StreamTransport,
+  type DenoStream,
+  isOSError,
+} from "./_stream_transport.ts";
 import { track, untrack } from "./_abandon.ts";
 import { checkFactory } from "./_checks.ts";
 
@@ -77,6 +85,26 @@ function noWrite(): Promise<number> {
   );
 }
 
+/**
+ * A Web stream's failure as a pipe's: the reason itself when it is an OS
+ * error, otherwise a `Deno.errors.BrokenPipe` whose `cause` is the reason.
+ * A stream errors when the other side goes away (`cancel()` by the reader
+ * of a `TransformStream`, `abort()` by its writer), often with no reason
+ * at all: that is the pipe breaking, which a protocol learns from
+ * `connectionLost(exc)` and which is not reported as a bug (asyncio's
+ * `OSError`s are not).
+ */
+function pipeError(reason: unknown, stream: string): unknown {
+  if (isOSError(reason)) return reason;
+  const detail = reason instanceof Error
+    ? `${reason.name}: ${reason.message}`
+    : describe(reason);
+  return new Deno.errors.BrokenPipe(
+    `Broken pipe: the ${stream} errored: ${detail}`,
+    { cause: reason },
+  );
+}
+
 /** A `ReadableStream` as a `DenoStream` (read side only). */
 export class _ReadableStreamPipe implements DenoStream {
   #byob: ReadableStreamBYOBReader | null = null;
@@ -105,8 +133,14 @@ export class _ReadableStreamPipe implements DenoStream {
     if (buf === null || buf.byteLength < p.length) {
       buf = new ArrayBuffer(p.length);
     }
-    const { value, done } = await (this.#byob as ReadableStreamBYOBReader)
-      .read(new Uint8Array(buf, 0, p.length));
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      result = await (this.#byob as ReadableStreamBYOBReader)
+        .read(new Uint8Array(buf, 0, p.length));
+    } catch (e) {
+      throw pipeError(e, "ReadableStream");
+    }
+    const { value, done } = result;
     if (value !== undefined) this.#buf = value.buffer as ArrayBuffer;
     if (done || value === undefined) return null;
     p.set(value);
@@ -117,8 +151,13 @@ export class _ReadableStreamPipe implements DenoStream {
     let chunk = this.#rest;
     this.#rest = null;
     while (chunk === null || chunk.length === 0) {
-      const r = await (this.#reader as ReadableStreamDefaultReader<Uint8Array>)
-        .read();
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await (this.#reader as ReadableStreamDefaultReader<Uint8Array>)
+          .read();
+      } catch (e) {
+        throw pipeError(e, "ReadableStream");
+      }
       if (r.done) return null;
       chunk = r.value;
       if (!(chunk instanceof Uint8Array)) {
@@ -166,7 +205,7 @@ export class _WritableStreamPipe implements DenoStream {
       },
       (e) => {
         this.#inFlight = false;
-        throw e;
+        throw pipeError(e, "WritableStream");
       },
     );
   }

@@ -133,6 +133,11 @@ export interface DatagramEndpointOptions {
   /** Set `SO_BROADCAST` (then `remoteAddr` is not connected to). */
   allowBroadcast?: boolean | null;
   /**
+   * Not supported, as in CPython 3.11+: `true` is a `RangeError`
+   * (`SO_REUSEADDR` on UDP lets another process steal the port).
+   */
+  reuseAddress?: boolean | null;
+  /**
    * A datagram `Socket` to use instead (a `Deno.DatagramConn`, which the
    * default loop takes, is refused here with a `TypeError`).
    */
@@ -189,6 +194,39 @@ function hostPortOf(address: SocketAddressLike): [string, number] | null {
     return [address.hostname, address.port];
   }
   return null;
+}
+
+/**
+ * The host and port of the datagram address `addr` given as `name`, or
+ * the error that says what is wrong with it (a port may also be a service
+ * name, as `getaddrinfo()` takes).
+ */
+function checkHostPort(
+  addr: unknown,
+  what: string,
+  name: string,
+): [string, number | string] {
+  let host: unknown = null;
+  let port: unknown = null;
+  if (Array.isArray(addr) && (addr.length === 2 || addr.length === 4)) {
+    [host, port] = addr;
+  } else if (
+    addr !== null && typeof addr === "object" &&
+    !(addr instanceof Uint8Array) && "hostname" in addr
+  ) {
+    const a = addr as { hostname: unknown; port?: unknown };
+    host = a.hostname;
+    port = a.port;
+  }
+  if (typeof host !== "string") {
+    throw new TypeError(
+      `Cannot ${what} as '${name}' must be [host, port] or { hostname, port }: current value is ${
+        describe(addr)
+      }`,
+    );
+  }
+  if (typeof port === "string") return [host, port];
+  return [host, checkPort(port, what, `the port of '${name}'`)];
 }
 
 const IPV4_LITERAL = /^\d+\.\d+\.\d+\.\d+$/;
@@ -726,6 +764,18 @@ export const createDatagramEndpoint: <P extends BaseProtocol>(
 ): Coroutine<[DatagramTransport, P]> {
   const what = "create datagram endpoint";
   checkFactory(protocolFactory, what);
+  if (options != null && typeof options !== "object") {
+    throw new TypeError(
+      `Cannot ${what} as 'options' must be an object: current value is ${
+        describe(options)
+      }`,
+    );
+  }
+  if (options?.reuseAddress) {
+    throw new RangeError(
+      "Passing 'reuseAddress: true' is no longer supported, as the usage of SO_REUSEPORT in UDP poses a significant security concern.",
+    );
+  }
   const local = options?.localAddr ?? null;
   const remote = options?.remoteAddr ?? null;
   let family = familyOf(options?.family, what);
@@ -777,16 +827,14 @@ export const createDatagramEndpoint: <P extends BaseProtocol>(
         string,
         [number, number, SocketAddressLike | null, SocketAddressLike | null]
       >();
-      for (const [idx, addr] of [[2, local], [3, remote]] as const) {
+      const named = [[2, local, "localAddr"], [
+        3,
+        remote,
+        "remoteAddr",
+      ]] as const;
+      for (const [idx, addr, name] of named) {
         if (addr === null) continue;
-        const hp = hostPortOf(addr);
-        if (hp === null) {
-          throw new TypeError(
-            `Cannot create datagram endpoint as addresses must be [host, port]: current value is ${
-              describe(addr)
-            }`,
-          );
-        }
+        const hp = checkHostPort(addr, what, name);
         const infos: AddrInfo[] = yield* loop.getaddrinfo(hp[0], hp[1], {
           family,
           type: SOCK_DGRAM,

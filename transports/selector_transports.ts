@@ -30,7 +30,12 @@ import { libc } from "../loop/_libc.ts";
 import type { SelectorEventLoop } from "../loop/selector_event_loop.ts";
 import { WriteFlowControl } from "./_flow_control.ts";
 import { commitRead, ownedCopy, reserveRead } from "./_slab.ts";
-import type { SocketAddress, SocketAddressLike } from "./_sockaddr.ts";
+import {
+  packAddress,
+  SOCKADDR_MAX,
+  type SocketAddress,
+  type SocketAddressLike,
+} from "./_sockaddr.ts";
 import { _isOSError, _osError, errno as E } from "./os_errors.ts";
 import {
   type BaseProtocol,
@@ -65,6 +70,8 @@ const DATAGRAM_HEADER = 8;
 const EAGAIN = E.EAGAIN;
 /** Where `Protocol` reads land before they are copied out (reads are synchronous). */
 const readScratch = new Uint8Array(MAX_SIZE);
+/** Scratch for checking the address of a datagram that is queued. */
+const addressScratch = new Uint8Array(SOCKADDR_MAX);
 
 function osError(code: number): Error {
   return _osError(code, libc().strerror(code));
@@ -601,6 +608,8 @@ export class _SelectorDatagramTransport extends DatagramTransport {
   _buffer: [Uint8Array, SocketAddressLike | null][] = [];
   /** @internal What `_buffer` counts for (bytes plus a header each). */
   _bufferSize = 0;
+  /** @internal Datagrams dropped after `close()` (logged from the fifth). */
+  _droppedSends = 0;
   /** @internal */ _flow: WriteFlowControl;
 
   /** Makes the transport; `connectionMade()` and reading are scheduled. */
@@ -728,8 +737,11 @@ export class _SelectorDatagramTransport extends DatagramTransport {
    * errors go to the protocol's `errorReceived()`.
    *
    * @param data The datagram (copied if queued).
-   * @param addr The destination.
-   * @throws {RangeError} If connected and `addr` is another address.
+   * @param addr The destination (a host name that does not resolve goes to
+   *   `errorReceived()`).
+   * @throws {TypeError} If `data` is not a Uint8Array or `addr` is malformed.
+   * @throws {RangeError} If connected and `addr` is another address, or its
+   *   port is out of range.
    */
   override sendto(
     data: Uint8Array,
@@ -750,11 +762,13 @@ export class _SelectorDatagramTransport extends DatagramTransport {
         "Cannot send as 'addr' must be given: the transport is not connected",
       );
     }
-    if (this._connLost > 0 && this._address !== null) {
-      if (this._connLost >= LOG_THRESHOLD_FOR_CONNLOST_WRITES) {
-        console.warn("socket.send() raised exception.");
+    if (this._connLost > 0 || this._closing) {
+      // After close() or abort(), datagrams are dropped (as the default
+      // loop's endpoints do; CPython still sends those of an unconnected
+      // endpoint, and reports EBADF to errorReceived() after connectionLost()).
+      if (++this._droppedSends >= LOG_THRESHOLD_FOR_CONNLOST_WRITES) {
+        console.warn("socket.sendto() raised exception.");
       }
-      this._connLost++;
       return;
     }
     if (this._buffer.length === 0) {
@@ -764,7 +778,7 @@ export class _SelectorDatagramTransport extends DatagramTransport {
           ? this._sock._send(data, data.length)
           : this._sock._sendto(data, 0, dest);
       } catch (exc) {
-        this._fatalError(exc, "Fatal write error on datagram transport");
+        this._badAddress(exc);
         return;
       }
       if (sent >= 0) return;
@@ -773,10 +787,32 @@ export class _SelectorDatagramTransport extends DatagramTransport {
         return;
       }
       this._loop._addWriter(this._fd, this._sendtoReady, null);
+    } else if (dest !== null) {
+      // Checked now: it would fail the transport when its turn comes.
+      try {
+        packAddress(this._sock.family, this._sock.type, dest, addressScratch);
+      } catch (exc) {
+        this._badAddress(exc);
+        return;
+      }
     }
     this._buffer.push([data.slice(), dest]);
     this._bufferSize += data.length + DATAGRAM_HEADER;
     this._flow.update(this._bufferSize);
+  }
+
+  /**
+   * @internal `sendto()`'s address could not be used: a malformed one is
+   * the caller's error (thrown), one that does not resolve goes to
+   * `errorReceived()` (as CPython's `OSError`s); the transport goes on.
+   */
+  _badAddress(exc: unknown): void {
+    if (exc instanceof TypeError || exc instanceof RangeError) throw exc;
+    if (_isOSError(exc)) {
+      this._errorReceived(exc as Error);
+      return;
+    }
+    this._fatalError(exc, "Fatal write error on datagram transport");
   }
 
   /** @internal The socket has room: send the queued datagrams. */

@@ -422,13 +422,24 @@ function checkData(data: unknown, what: string): Uint8Array {
 
 function checkSize(n: unknown, what: string, name: string): number {
   if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
-    throw new RangeError(
+    throw new (typeof n !== "number" ? TypeError : RangeError)(
       `Cannot ${what} as '${name}' must be an integer >= 0: current value is ${
         describe(n)
       }`,
     );
   }
   return Math.min(n, MAX_IO);
+}
+
+/** Checks an integer argument of a system call (a TypeError otherwise). */
+function checkInt(n: unknown, what: string, name: string): void {
+  if (typeof n !== "number" || !Number.isInteger(n)) {
+    throw new TypeError(
+      `Cannot ${what} as '${name}' must be an integer: current value is ${
+        describe(n)
+      }`,
+    );
+  }
 }
 
 function familyName(family: number): string {
@@ -476,6 +487,12 @@ export class Socket implements Disposable {
   readonly proto: number;
   #fd: number;
   #blocking: boolean;
+  /**
+   * @internal What to call when the socket closes, while its descriptor is
+   * still open: the loop calls (`sockRecv()`, ...) waiting on it, which
+   * unregister it and fail.
+   */
+  _onClose: Set<() => void> | null = null;
 
   /**
    * Creates a socket (Python's `socket.socket(family, type, proto,
@@ -520,6 +537,9 @@ export class Socket implements Disposable {
       this.#blocking = (lib.fn.fcntl(fileno, F_GETFL, 0) & O_NONBLOCK) === 0;
       return;
     }
+    checkInt(family, "create Socket", "family");
+    checkInt(type, "create Socket", "type");
+    checkInt(proto, "create Socket", "proto");
     const nonblocking = (type & SOCK_NONBLOCK) !== 0;
     const base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
     const fd = lib.fn.socket(family, base | SOCK_CLOEXEC, proto);
@@ -934,6 +954,18 @@ export class Socket implements Disposable {
     value: number | boolean | Uint8Array,
   ): void {
     const fd = this._fd();
+    checkInt(level, "set socket option", "level");
+    checkInt(optname, "set socket option", "optname");
+    if (
+      typeof value !== "number" && typeof value !== "boolean" &&
+      !(value instanceof Uint8Array)
+    ) {
+      throw new TypeError(
+        `Cannot set socket option as 'value' must be a number, a boolean or a Uint8Array: current value is ${
+          describe(value)
+        }`,
+      );
+    }
     const fn = libc().fn;
     let rc: number;
     if (value instanceof Uint8Array) {
@@ -1023,6 +1055,7 @@ export class Socket implements Disposable {
   close(): void {
     const fd = this.#fd;
     if (fd < 0) return;
+    this.#closing();
     this.#fd = -1;
     // Linux closes the descriptor even when close() reports EINTR.
     libc().fn.close(fd);
@@ -1036,8 +1069,23 @@ export class Socket implements Disposable {
    */
   detach(): number {
     const fd = this.#fd;
+    if (fd >= 0) this.#closing();
     this.#fd = -1;
     return fd;
+  }
+
+  /** Tells what waits on the socket that it is closing. */
+  #closing(): void {
+    const watchers = this._onClose;
+    if (watchers === null) return;
+    this._onClose = null;
+    for (const watcher of watchers) {
+      try {
+        watcher();
+      } catch {
+        // A closed loop: nothing waits there any more.
+      }
+    }
   }
 
   /** Closes the socket (`using sock = socket()`). */

@@ -273,7 +273,9 @@ export class Process {
    *
    * @param signal A signal name such as `"SIGUSR1"`, or its number.
    * @throws {Deno.errors.NotFound} If the process is finished and its transport closed.
-   * @throws {RangeError} If the OS does not know the signal.
+   * @throws {TypeError} If `signal` is neither a string nor a number.
+   * @throws {RangeError} If the OS does not know the signal (a negative,
+   *   fractional or NaN number, an unknown name).
    */
   sendSignal(signal: Deno.Signal | number): void {
     this._transport.sendSignal(signal);
@@ -401,9 +403,17 @@ const communicateCo = coroutine(function* (
 
 function splitLimit(
   options: CreateSubprocessOptions | undefined,
+  what: string,
 ): [number | undefined, SubprocessOptions] {
   if (options === undefined || options === null) {
     return [undefined, { stdin: null, stdout: null, stderr: null }];
+  }
+  if (typeof options !== "object") {
+    throw new TypeError(
+      `Cannot ${what} as 'options' must be an object: current value is ${
+        describe(options)
+      }`,
+    );
   }
   const { limit, ...rest } = options;
   return [limit, {
@@ -420,7 +430,7 @@ const execCo = coroutine(function* (
   options: CreateSubprocessOptions | undefined,
 ): Coroutine<Process> {
   const loop = getRunningLoop();
-  const [limit, rest] = splitLimit(options);
+  const [limit, rest] = splitLimit(options, "start subprocess");
   if (limit !== undefined) new StreamReader({ limit, loop }); // checks it
   const [transport, protocol] = yield* loop.subprocessExec(
     () => new _SubprocessStreamProtocol(limit, loop),
@@ -436,7 +446,7 @@ const shellCo = coroutine(function* (
   options: CreateSubprocessOptions | undefined,
 ): Coroutine<Process> {
   const loop = getRunningLoop();
-  const [limit, rest] = splitLimit(options);
+  const [limit, rest] = splitLimit(options, "start shell subprocess");
   if (limit !== undefined) new StreamReader({ limit, loop }); // checks it
   const [transport, protocol] = yield* loop.subprocessShell(
     () => new _SubprocessStreamProtocol(limit, loop),
@@ -461,7 +471,10 @@ const shellCo = coroutine(function* (
  * @returns The `Process`.
  * @throws {Deno.errors.NotFound} If the program (or `cwd`) does not exist; the message names it.
  * @throws {Deno.errors.PermissionDenied} If the program is not executable.
- * @throws {TypeError} If an argument has the wrong type.
+ * @throws {TypeError} If an argument or option has the wrong type; the
+ *   message names it.
+ * @throws {RangeError} If an option has a bad value (`STDOUT` for `stdin`
+ *   or `stdout`, a negative `uid`, a `limit` below 1, text mode).
  *
  * @example Reading a child's output line by line
  * ```ts

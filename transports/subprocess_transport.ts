@@ -65,6 +65,7 @@ import {
 } from "./pipe_transport.ts";
 import type { StreamReader } from "./stream_reader.ts";
 import { track, untrack } from "./_abandon.ts";
+import { checkFactory } from "./_checks.ts";
 
 /**
  * A pipe to or from the child: `PIPE` as a `stdin`, `stdout` or `stderr`
@@ -175,7 +176,7 @@ function stdioOf(value: unknown, name: string, fallback: Stdio): Stdio {
   if (value === STDOUT) {
     if (name === "stderr") return "stdout";
     throw new RangeError(
-      `Cannot start subprocess as '${name}' cannot be STDOUT: only 'stderr' can`,
+      `Cannot start subprocess as '${name}' must be PIPE, DEVNULL or null (STDOUT is for 'stderr' only): current value is STDOUT`,
     );
   }
   throw new TypeError(
@@ -659,16 +660,21 @@ export class _SubprocessTransport extends SubprocessTransport {
    *
    * @param signal A signal name such as `"SIGUSR1"`, or its number.
    * @throws {Deno.errors.NotFound} If the transport finished ("No such process", Python's `ProcessLookupError`).
-   * @throws {TypeError} If `signal` is neither a string nor an integer.
-   * @throws {RangeError} If the OS does not know the signal.
+   * @throws {TypeError} If `signal` is neither a string nor a number.
+   * @throws {RangeError} If the OS does not know the signal (a negative,
+   *   fractional or NaN number, an unknown name).
    */
   override sendSignal(signal: Deno.Signal | number): void {
-    if (
-      typeof signal !== "string" &&
-      !(typeof signal === "number" && Number.isInteger(signal))
-    ) {
+    if (typeof signal !== "string" && typeof signal !== "number") {
       throw new TypeError(
         `Cannot send signal as 'signal' must be a signal name or number: current value is ${
+          describe(signal)
+        }`,
+      );
+    }
+    if (typeof signal === "number" && !Number.isInteger(signal)) {
+      throw new RangeError(
+        `Cannot send signal as 'signal' must be a valid signal: current value is ${
           describe(signal)
         }`,
       );
@@ -747,16 +753,6 @@ async function copyTo(
   }
 }
 
-function checkFactory(factory: unknown, what: string): void {
-  if (typeof factory !== "function") {
-    throw new TypeError(
-      `Cannot ${what} as 'protocolFactory' must be a function: current value is ${
-        describe(factory)
-      }`,
-    );
-  }
-}
-
 /**
  * Checks the options object; as asyncio, refuses text mode and buffering
  * (the streams work in bytes) and a `shell` flag that contradicts the call.
@@ -785,6 +781,46 @@ function checkOptions(options: unknown, what: string, shell: boolean): void {
   if (o.bufsize != null && o.bufsize !== 0) wrong("bufsize", "0");
   if (o.shell !== undefined && Boolean(o.shell) !== shell) {
     wrong("shell", String(shell));
+  }
+  // What Deno would reject deep inside spawn() with serde's words.
+  const cwd = o.cwd;
+  if (cwd != null && typeof cwd !== "string" && !(cwd instanceof URL)) {
+    throw new TypeError(
+      `Cannot ${what} as 'cwd' must be a string, a URL or null: current value is ${
+        describe(cwd)
+      }`,
+    );
+  }
+  const env = o.env;
+  if (env != null) {
+    if (typeof env !== "object" || Array.isArray(env)) {
+      throw new TypeError(
+        `Cannot ${what} as 'env' must be an object of strings or null: current value is ${
+          describe(env)
+        }`,
+      );
+    }
+    for (const [name, value] of Object.entries(env)) {
+      if (typeof value !== "string") {
+        throw new TypeError(
+          `Cannot ${what} as 'env.${name}' must be a string: current value is ${
+            describe(value)
+          }`,
+        );
+      }
+    }
+  }
+  for (const name of ["uid", "gid"]) {
+    const id = o[name];
+    if (id === undefined) continue;
+    if (typeof id !== "number" || !Number.isInteger(id)) {
+      throw new (typeof id === "number" ? RangeError : TypeError)(
+        `Cannot ${what} as '${name}' must be an integer: current value is ${
+          describe(id)
+        }`,
+      );
+    }
+    if (id < 0) wrong(name, "an integer >= 0");
   }
 }
 

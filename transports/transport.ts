@@ -303,7 +303,8 @@ export class Transport extends ReadTransport {
 export class DatagramTransport extends BaseTransport {
   /**
    * Sends `data` to `addr` (or to the connected peer when `addr` is
-   * omitted).
+   * omitted). After `close()` or `abort()`, datagrams are dropped without
+   * an error (asyncio logs a warning from the fifth on).
    *
    * @param _data The datagram.
    * @param _addr The destination.
