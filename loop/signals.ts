@@ -254,6 +254,10 @@ function interruptProcess(): void {
     // With no handler left, SIGINT's default action ends the process now.
     if (d.permissions.querySync({ name: "run" }).state === "granted") {
       d.kill(d.pid, "SIGINT");
+      // The signal reaches the process on another thread, a moment later
+      // (seen: 1 in 30 runs before exit() below); wait for it, blocking,
+      // so that nothing of the program runs meanwhile.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
     }
   } catch {
     // No permission to signal ourselves: exit as a SIGINT would.
