@@ -83,6 +83,9 @@ const STYLE_NAMES: Record<string, string> = {
   buffered: "ours: `BufferedProtocol`",
   streams: "ours: streams (`startServer`)",
   sock: "ours: `sockRecvInto`/`sockSendall`",
+  "sel-protocol": "ours on `SelectorEventLoop`: `Protocol`",
+  "sel-streams": "ours on `SelectorEventLoop`: streams",
+  "sel-sock": "ours on `SelectorEventLoop`: `sockRecvInto`/`sockSendall`",
   "asyncio-protocol": "CPython asyncio `Protocol`",
   "asyncio-streams": "CPython asyncio streams",
   "uvloop-protocol": "uvloop `Protocol`",
@@ -210,7 +213,7 @@ function esc(s: string): string {
 /** The chart: echo ratios to raw, and scheduler ratios to CPython. */
 export function chart(report: Report): string {
   const W = 920;
-  const left = 300;
+  const left = 360;
   const barW = W - left - 70;
   const out: string[] = [];
   let y = 40;
