@@ -219,18 +219,30 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   };
 
   let loop: AbstractEventLoop | null = null;
-  const argToFut = new Map<unknown, Future<unknown>>();
+  // Coroutines and Promises given twice become one task; a Future given
+  // twice is simply counted twice (one callback each), which finishes the
+  // same way without a lookup per argument.
+  let argToFut: Map<unknown, Future<unknown>> | null = null;
   const doneFuts: Future<unknown>[] = [];
   for (const arg of args) {
-    let fut = argToFut.get(arg);
-    if (fut === undefined) {
+    let fut: Future<unknown> | undefined;
+    if (arg instanceof Future && (loop === null || arg._loop === loop)) {
+      fut = arg;
+      loop = fut._loop;
+    } else {
+      argToFut ??= new Map();
+      fut = argToFut.get(arg);
+      if (fut !== undefined) {
+        children.push(fut);
+        continue;
+      }
       fut = ensureFuture(arg as AwaitableLike<unknown>, { loop });
       loop ??= fut.getLoop();
-      nfuts++;
       argToFut.set(arg, fut);
-      if (fut.done()) doneFuts.push(fut);
-      else fut.addDoneCallback(onChildDone);
     }
+    nfuts++;
+    if (fut.done()) doneFuts.push(fut);
+    else fut.addDoneCallback(onChildDone);
     children.push(fut);
   }
   outer = new GatheringFuture<unknown[]>(

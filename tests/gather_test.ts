@@ -149,6 +149,33 @@ Deno.test("gather() runs coroutines of both kinds, and a coroutine given twice r
   });
 });
 
+Deno.test("gather() of a future given twice finishes once, with its result in both places", async () => {
+  await withTestLoop(async (loop) => {
+    const a = loop.createFuture<number>();
+    const b = loop.createFuture<number>();
+    const done = loop.createFuture<string>();
+    done.setResult("done");
+    const fut = gather(a, b, a, done, done);
+    const calls: unknown[] = [];
+    fut.addDoneCallback((f) => calls.push(f));
+    a.setResult(1);
+    await runBriefly(loop);
+    assert.ok(!fut.done());
+    b.setResult(2);
+    await runBriefly(loop);
+    assert.deepEqual(fut.result(), [1, 2, 1, "done", "done"]);
+    assert.deepEqual(calls, [fut]);
+    // Cancelling a gather over a repeated pending future cancels it, and
+    // the gather ends with its CancelledError, as in asyncio.
+    const c = loop.createFuture<number>();
+    const g = gather(c, c);
+    assert.ok(g.cancel());
+    assert.ok(c.cancelled());
+    await runBriefly(loop);
+    assert.ok(g.exception() instanceof CancelledError);
+  });
+});
+
 Deno.test("gather() cancelled cancels its children; the waiter gets CancelledError", async () => {
   await withTestLoop(async (loop) => {
     await loop.runUntilComplete(async () => {
