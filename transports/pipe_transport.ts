@@ -451,14 +451,23 @@ export function _writeStreamOf(pipe: unknown, what: string): DenoStream {
   );
 }
 
-const connectReadPipeCo = coroutine(function* <P extends BaseProtocol>(
+/**
+ * `connectReadPipe()`/`connectWritePipe()`: the protocol, then a transport
+ * of the pipe's direction, then its first `connectionMade()`. If that
+ * fails, a read pipe is closed and a write pipe aborted (nothing of the
+ * caller's was accepted yet).
+ */
+const connectPipeCo = coroutine(function* <P extends BaseProtocol>(
   loop: AbstractEventLoop,
   protocolFactory: ProtocolFactory<P>,
-  pipe: ReadPipe,
-): Coroutine<[ReadTransport, P]> {
-  const what = "connect read pipe";
+  pipe: ReadPipe | WritePipe,
+  reading: boolean,
+): Coroutine<[PipeTransport, P]> {
+  const what = reading ? "connect read pipe" : "connect write pipe";
   checkFactory(protocolFactory, what);
-  const stream = _readStreamOf(pipe, what);
+  const stream = reading
+    ? _readStreamOf(pipe, what)
+    : _writeStreamOf(pipe, what);
   let protocol: P;
   try {
     protocol = protocolFactory();
@@ -467,48 +476,18 @@ const connectReadPipeCo = coroutine(function* <P extends BaseProtocol>(
     throw e;
   }
   const waiter = new Future<unknown>({ loop });
-  const transport = new _ReadPipeTransport(loop, stream, protocol, {
-    waiter,
-    extra: { pipe },
-    track: true,
-  });
+  const options = { waiter, extra: { pipe }, track: true };
+  const transport = reading
+    ? new _ReadPipeTransport(loop, stream, protocol, options)
+    : new _WritePipeTransport(loop, stream, protocol, options);
   try {
     yield* waiter;
   } catch (e) {
-    transport.close();
+    if (reading) transport.close();
+    else transport.abort();
     throw e;
   }
   return [transport, protocol];
-});
-
-const connectWritePipeCo = coroutine(function* <P extends BaseProtocol>(
-  loop: AbstractEventLoop,
-  protocolFactory: ProtocolFactory<P>,
-  pipe: WritePipe,
-): Coroutine<[WriteTransport, P]> {
-  const what = "connect write pipe";
-  checkFactory(protocolFactory, what);
-  const stream = _writeStreamOf(pipe, what);
-  let protocol: P;
-  try {
-    protocol = protocolFactory();
-  } catch (e) {
-    stream.close();
-    throw e;
-  }
-  const waiter = new Future<unknown>({ loop });
-  const transport = new _WritePipeTransport(loop, stream, protocol, {
-    waiter,
-    extra: { pipe },
-    track: true,
-  });
-  try {
-    yield* waiter;
-  } catch (e) {
-    transport.abort();
-    throw e;
-  }
-  return [transport as WriteTransport, protocol];
 });
 
 /** `loop.connectReadPipe()`. */
@@ -517,7 +496,7 @@ export function connectReadPipe<P extends BaseProtocol>(
   protocolFactory: ProtocolFactory<P>,
   pipe: ReadPipe,
 ): Awaitable<[ReadTransport, P]> {
-  return connectReadPipeCo(loop, protocolFactory, pipe) as Awaitable<
+  return connectPipeCo(loop, protocolFactory, pipe, true) as Awaitable<
     [ReadTransport, P]
   >;
 }
@@ -528,7 +507,7 @@ export function connectWritePipe<P extends BaseProtocol>(
   protocolFactory: ProtocolFactory<P>,
   pipe: WritePipe,
 ): Awaitable<[WriteTransport, P]> {
-  return connectWritePipeCo(loop, protocolFactory, pipe) as Awaitable<
+  return connectPipeCo(loop, protocolFactory, pipe, false) as Awaitable<
     [WriteTransport, P]
   >;
 }
