@@ -41,6 +41,7 @@ import {
 } from "./protocol.ts";
 import { Transport } from "./transport.ts";
 import { ownedCopy } from "./_slab.ts";
+import { fatalError } from "./_fatal.ts";
 
 /** What the transport needs of a Deno stream. */
 export interface DenoStream {
@@ -70,19 +71,6 @@ const COALESCE_MAX = 64 * 1024;
 const SCRATCH_MAX = 256 * 1024;
 /** Writes after the connection was lost are logged from this count on. */
 const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
-
-/**
- * Whether `e` is an OS-level I/O error (Python's `OSError`): one of
- * `Deno.errors`. Those end a connection without a call to the exception
- * handler, as in asyncio.
- */
-export function isOSError(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  for (const cls of Object.values(Deno.errors)) {
-    if (e instanceof (cls as typeof Error)) return true;
-  }
-  return false;
-}
 
 /** Options of `_StreamTransport`. */
 export interface StreamTransportOptions {
@@ -574,15 +562,7 @@ export class _StreamTransport extends Transport {
 
   /** @internal Reports `exc` (unless it is an OS error) and closes at once. */
   _fatalError(exc: unknown, message: string): void {
-    if (!isOSError(exc)) {
-      this._loop.callExceptionHandler({
-        message,
-        exception: exc,
-        transport: this,
-        protocol: this._protocol,
-      });
-    }
-    this._forceClose(exc instanceof Error ? exc : new Error(String(exc)));
+    fatalError(this, exc, message);
   }
 
   /** @internal Drops the buffer and schedules `connectionLost(exc)`. */

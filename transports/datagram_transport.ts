@@ -49,11 +49,11 @@ import type {
 } from "./protocol.ts";
 import { DatagramTransport } from "./transport.ts";
 import { WriteFlowControl } from "./_flow_control.ts";
-import { isOSError } from "./_stream_transport.ts";
+import { fatalError } from "./_fatal.ts";
 import { ownedCopy } from "./_slab.ts";
 import { track, untrack } from "./_abandon.ts";
 import { checkFactory, checkPort } from "./_checks.ts";
-import { _lookupFailed } from "./os_errors.ts";
+import { _isOSError, _lookupFailed } from "./os_errors.ts";
 
 /**
  * A UDP socket as Deno gives it (`Deno.DatagramConn`, an unstable API):
@@ -106,7 +106,7 @@ const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 
 /** Whether `e` is what Python would raise as an `OSError`. */
 function isOSErrorLike(e: unknown): boolean {
-  return isOSError(e) ||
+  return _isOSError(e) ||
     (e instanceof Error && e.constructor === Error &&
       (/\(os error \d+\)$/.test(e.message) ||
         /lookup address/.test(e.message)));
@@ -512,15 +512,7 @@ export class _DatagramTransport extends DatagramTransport {
 
   /** @internal */
   _fatalError(exc: unknown, message: string): void {
-    if (!isOSErrorLike(exc)) {
-      this._loop.callExceptionHandler({
-        message,
-        exception: exc,
-        transport: this,
-        protocol: this._protocol,
-      });
-    }
-    this._forceClose(exc instanceof Error ? exc : new Error(String(exc)));
+    fatalError(this, exc, message, isOSErrorLike);
   }
 
   /** @internal */

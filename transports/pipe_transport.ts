@@ -35,11 +35,8 @@ import type { AbstractEventLoop } from "../loop/events.ts";
 import { describe } from "../loop/_describe.ts";
 import type { BaseProtocol, Protocol, ProtocolFactory } from "./protocol.ts";
 import type { ReadTransport, WriteTransport } from "./transport.ts";
-import {
-  _StreamTransport,
-  type DenoStream,
-  isOSError,
-} from "./_stream_transport.ts";
+import { _StreamTransport, type DenoStream } from "./_stream_transport.ts";
+import { _isOSError } from "./os_errors.ts";
 import { track, untrack } from "./_abandon.ts";
 import { checkFactory } from "./_checks.ts";
 
@@ -95,7 +92,7 @@ function noWrite(): Promise<number> {
  * `OSError`s are not).
  */
 function pipeError(reason: unknown, stream: string): unknown {
-  if (isOSError(reason)) return reason;
+  if (_isOSError(reason)) return reason;
   const detail = reason instanceof Error
     ? `${reason.name}: ${reason.message}`
     : describe(reason);

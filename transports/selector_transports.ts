@@ -37,6 +37,7 @@ import {
   type SocketAddressLike,
 } from "./_sockaddr.ts";
 import { _isOSError, _osError, errno as E } from "./os_errors.ts";
+import { fatalError } from "./_fatal.ts";
 import {
   type BaseProtocol,
   BufferedProtocol,
@@ -500,15 +501,7 @@ export class _SelectorSocketTransport extends Transport {
 
   /** @internal Reports `exc` (unless it is an OS error) and closes at once. */
   _fatalError(exc: unknown, message: string): void {
-    if (!_isOSError(exc)) {
-      this._loop.callExceptionHandler({
-        message,
-        exception: exc,
-        transport: this,
-        protocol: this._protocol,
-      });
-    }
-    this._forceClose(exc instanceof Error ? exc : new Error(String(exc)));
+    fatalError(this, exc, message);
   }
 
   /** @internal Drops the queue and schedules `connectionLost(exc)`. */
@@ -866,15 +859,7 @@ export class _SelectorDatagramTransport extends DatagramTransport {
 
   /** @internal */
   _fatalError(exc: unknown, message: string): void {
-    if (!_isOSError(exc)) {
-      this._loop.callExceptionHandler({
-        message,
-        exception: exc,
-        transport: this,
-        protocol: this._protocol,
-      });
-    }
-    this._forceClose(exc instanceof Error ? exc : new Error(String(exc)));
+    fatalError(this, exc, message);
   }
 
   /** @internal */

@@ -12,7 +12,7 @@ import type { Awaitable, Coroutine } from "../futures/types.ts";
 import type { AbstractEventLoop } from "../loop/events.ts";
 import type { BaseProtocol, ProtocolFactory } from "./protocol.ts";
 import type { Transport } from "./transport.ts";
-import { isOSError } from "./_stream_transport.ts";
+import { _isOSError } from "./os_errors.ts";
 import { _SocketTransport } from "./socket_transport.ts";
 import { handshake, type SSLOptions } from "./tls.ts";
 import type { Socket } from "./socket.ts";
@@ -235,7 +235,7 @@ export class Server implements AsyncDisposable {
     } catch (exc) {
       // A failed handshake is the client's business (asyncio logs it in
       // debug mode only).
-      if (this._loop.getDebug() && !isOSError(exc)) {
+      if (this._loop.getDebug() && !_isOSError(exc)) {
         console.debug("SSL handshake failed on an incoming connection", exc);
       }
       this._detachCount();
