@@ -305,6 +305,17 @@ class FutureIterator<T> implements Iterator<unknown, T, unknown> {
  * assert.equal(value, "ready");
  * ```
  */
+/**
+ * What `then()` returns when the callback it called at once returned
+ * undefined, as `await`'s own callbacks do: one shared resolved Promise
+ * instead of a new one per `await` of a done future.
+ */
+const RESOLVED: Promise<unknown> = Promise.resolve(undefined);
+
+function resolvedUndefined<R>(): PromiseLike<R> {
+  return RESOLVED as PromiseLike<R>;
+}
+
 export class Future<T = unknown> implements Awaitable<T> {
   // Few fields on purpose: every field costs 8 bytes per future here.
   /** @internal PENDING, CANCELLED, FINISHED or FAILED. */
@@ -554,7 +565,9 @@ export class Future<T = unknown> implements Awaitable<T> {
         // in a later microtask, as every await's does.
         try {
           if (this._state === FINISHED) {
-            return Promise.resolve(onFulfilled(this._value as T));
+            const r = onFulfilled(this._value as T);
+            // `await`'s own callback returns undefined: no new Promise.
+            return r === undefined ? resolvedUndefined() : Promise.resolve(r);
           }
           let reason: unknown;
           if (this._state === CANCELLED) reason = this._makeCancelledError();
@@ -562,7 +575,8 @@ export class Future<T = unknown> implements Awaitable<T> {
             this._markRetrieved();
             reason = this._value;
           }
-          return Promise.resolve(onRejected(reason));
+          const r = onRejected(reason);
+          return r === undefined ? resolvedUndefined() : Promise.resolve(r);
         } catch (e) {
           return Promise.reject(e);
         }

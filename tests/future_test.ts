@@ -353,6 +353,20 @@ Deno.test("Future.then() on a done future: both callbacks run at once (await's c
         }, () => {}),
       RangeError,
     );
+    // Callbacks that return nothing, or a thenable, chain as a Promise's.
+    const none = f.then(() => {}, () => {});
+    assert.ok(typeof none.then === "function");
+    assert.equal(await none, undefined);
+    assert.equal(await g.then(() => {}, () => {}), undefined);
+    assert.equal(
+      await f.then((v) => Promise.resolve(v + 1), () => 0),
+      6,
+    );
+    assert.equal(
+      await g.then(() => 0, () => Promise.resolve("later")),
+      "later",
+    );
+    assert.equal(await none.then(() => "next"), "next");
   });
 });
 
