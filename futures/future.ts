@@ -275,6 +275,17 @@ class FutureIterator<T> implements Iterator<unknown, T, unknown> {
 }
 
 /**
+ * What `then()` returns when the callback it called at once returned
+ * undefined, as `await`'s own callbacks do: one shared resolved Promise
+ * instead of a new one per `await` of a done future.
+ */
+const RESOLVED: Promise<unknown> = Promise.resolve(undefined);
+
+function resolvedUndefined<R>(): PromiseLike<R> {
+  return RESOLVED as PromiseLike<R>;
+}
+
+/**
  * A result that will be set later: asyncio's Future. It is `await`able, and
  * `yield*`-able inside generator coroutines.
  *
@@ -305,17 +316,6 @@ class FutureIterator<T> implements Iterator<unknown, T, unknown> {
  * assert.equal(value, "ready");
  * ```
  */
-/**
- * What `then()` returns when the callback it called at once returned
- * undefined, as `await`'s own callbacks do: one shared resolved Promise
- * instead of a new one per `await` of a done future.
- */
-const RESOLVED: Promise<unknown> = Promise.resolve(undefined);
-
-function resolvedUndefined<R>(): PromiseLike<R> {
-  return RESOLVED as PromiseLike<R>;
-}
-
 export class Future<T = unknown> implements Awaitable<T> {
   // Few fields on purpose: every field costs 8 bytes per future here.
   /** @internal PENDING, CANCELLED, FINISHED or FAILED. */
