@@ -38,6 +38,7 @@ import { describe } from "./_describe.ts";
 import { MAX_HOST_TIMER_SECONDS } from "./_host.ts";
 import { libc } from "./_libc.ts";
 import {
+  _fdOf,
   type BaseSelector,
   DefaultSelector,
   EVENT_READ,
@@ -84,34 +85,9 @@ const EAGAIN = E.EAGAIN;
 /** Scratch for `sockRecv()`: the bytes are copied out of it. */
 const recvScratch = new Uint8Array(64 * 1024);
 
+/** The descriptor of `fd` (a number, or an object with `fileno()`). */
 function fdOf(fd: FileObject, what: string): number {
-  let n: unknown = fd;
-  if (typeof fd === "object" && fd !== null) {
-    const fileno = (fd as { fileno?: unknown }).fileno;
-    if (typeof fileno !== "function") {
-      throw new TypeError(
-        `Cannot ${what} as 'fd' must be a descriptor or have fileno(): current value is ${
-          describe(fd)
-        }`,
-      );
-    }
-    n = fileno.call(fd);
-  }
-  if (typeof n !== "number") {
-    throw new TypeError(
-      `Cannot ${what} as 'fd' must be a descriptor or have fileno(): current value is ${
-        describe(n)
-      }`,
-    );
-  }
-  if (!Number.isInteger(n) || n < 0) {
-    throw new RangeError(
-      `Cannot ${what} as 'fd' must be a descriptor >= 0: current value is ${
-        describe(n)
-      }`,
-    );
-  }
-  return n;
+  return _fdOf(fd, what, "fd");
 }
 
 function checkSocket(

@@ -125,14 +125,21 @@ export class SelectorKey<D = unknown> {
 /** A ready descriptor: its key and the events that are ready. */
 export type SelectorEvent<D = unknown> = [SelectorKey<D>, number];
 
-/** The descriptor of `fileobj` (Python's `_fileobj_to_fd`). */
-function fdOf(fileobj: FileObject, what: string): number {
+/**
+ * @internal The descriptor of `fileobj` (Python's `_fileobj_to_fd`);
+ * `name` is the argument's name in the error messages.
+ */
+export function _fdOf(
+  fileobj: FileObject,
+  what: string,
+  name = "fileobj",
+): number {
   let fd: unknown = fileobj;
   if (typeof fileobj === "object" && fileobj !== null) {
     const fileno = (fileobj as { fileno?: unknown }).fileno;
     if (typeof fileno !== "function") {
       throw new TypeError(
-        `Cannot ${what} as 'fileobj' must be a descriptor or have fileno(): current value is ${
+        `Cannot ${what} as '${name}' must be a descriptor or have fileno(): current value is ${
           describe(fileobj)
         }`,
       );
@@ -141,14 +148,14 @@ function fdOf(fileobj: FileObject, what: string): number {
   }
   if (typeof fd !== "number") {
     throw new TypeError(
-      `Cannot ${what} as 'fileobj' must be a descriptor or have fileno(): current value is ${
+      `Cannot ${what} as '${name}' must be a descriptor or have fileno(): current value is ${
         describe(fd)
       }`,
     );
   }
   if (!Number.isInteger(fd) || fd < 0) {
     throw new RangeError(
-      `Cannot ${what} as 'fileobj' must be a descriptor >= 0: current value is ${
+      `Cannot ${what} as '${name}' must be a descriptor >= 0: current value is ${
         describe(fd)
       }`,
     );
@@ -257,7 +264,7 @@ export abstract class BaseSelector<D = unknown> implements Disposable {
     data: D = null as D,
   ): SelectorKey<D> {
     this._checkOpen();
-    const fd = fdOf(fileobj, "register");
+    const fd = _fdOf(fileobj, "register");
     checkEvents(events, "register");
     if (this._keys.has(fd)) {
       throw new RangeError(
@@ -376,7 +383,7 @@ export abstract class BaseSelector<D = unknown> implements Disposable {
    * @throws {RangeError} If it is not registered (Python's `KeyError`).
    */
   getKey(fileobj: FileObject): SelectorKey<D> {
-    const fd = fdOf(fileobj, "get key");
+    const fd = _fdOf(fileobj, "get key");
     const key = this._keys.get(fd);
     if (key === undefined) {
       throw new RangeError(
